@@ -1,0 +1,27 @@
+// How a test finds the MongoDB it runs against. The global setup (test/setup/global-setup.ts)
+// resolves the backend once per run and hands the URL to every test file through vitest's provide/inject.
+import { inject } from 'vitest';
+import { randomBytes } from 'node:crypto';
+
+export type Backend = 'external' | 'mongodb-memory-server' | 'test-server';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    mongoUrl: string;
+    mongoBackend: Backend;
+  }
+}
+
+/** Connection string of the run's shared MongoDB (no database path: pick one with uniqueDbName). */
+export function mongoUrl(): string {
+  return inject('mongoUrl');
+}
+
+export function mongoBackend(): Backend {
+  return inject('mongoBackend');
+}
+
+/** A fresh database name, so test files never see each other's data. */
+export function uniqueDbName(prefix = 't'): string {
+  return `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+}
