@@ -6,5 +6,13 @@ export default defineConfig({
     globalSetup: ['test/setup/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    coverage: {
+      // Enabled by `vitest run --coverage` (npm test), so running a single file stays quick.
+      provider: 'v8',
+      include: ['src/**/*.ts'],
+      reporter: ['text', 'json-summary'],
+      reportsDirectory: 'coverage',
+      thresholds: { lines: 90, branches: 90 },
+    },
   },
 });
