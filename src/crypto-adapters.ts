@@ -370,7 +370,11 @@ export function createKrupteinAdapter(options: CryptoOptions): CryptoAdapter {
       if (aead) {
         const d = decipher as DecipherGCM;
         d.setAuthTag(tag);
-        d.setAAD(Buffer.from(aadText.toString('utf8'), enc));
+        const aad = Buffer.from(aadText.toString('utf8'), enc);
+        // The AAD text sits outside the HMAC and lenient decoding ignores stray characters: insist on the
+        // canonical text kruptein writes so that no altered record is accepted.
+        if (!text(aad).equals(aadText)) throw new Error('non-canonical AAD');
+        d.setAAD(aad);
       }
       const ct = Buffer.from(ctText.toString('utf8'), enc);
       json = Buffer.concat([decipher.update(ct), decipher.final()]).toString('utf8');
@@ -381,7 +385,9 @@ export function createKrupteinAdapter(options: CryptoOptions): CryptoAdapter {
     try {
       value = JSON.parse(json);
     } catch {
-      return json; // kruptein returns non-JSON plaintext as-is; so do we
+      // Every kruptein record written by connect-mongo holds JSON text. Non-JSON means damage that the
+      // format's HMAC cannot see (in non-AEAD modes it does not cover the IV, so IV bits alter block 1).
+      throw decryptError('decrypted data is not JSON (altered data)');
     }
     return typeof value === 'string' ? value : json;
   };
