@@ -1,0 +1,164 @@
+// Turns the connection options (mongoUrl + mongoOptions | clientPromise | client, dbName, collectionName,
+// writeOperationOptions) into the sessions collection, and owns the client's lifecycle.
+import Debug from 'debug';
+import { MongoClient } from 'mongodb';
+import type { Collection, Document, MongoClientOptions, WriteConcernSettings } from 'mongodb';
+import { checkOptions, isPlainObject, isString, optional, type Check, type Rules } from './option-checks';
+
+const debug = Debug('connect-mongo');
+
+export interface ConnectionOptions {
+  /** Connection string; the store opens (and closes) its own client. Wins over clientPromise and client. */
+  mongoUrl?: string;
+  /** Options for the client opened from mongoUrl. */
+  mongoOptions?: MongoClientOptions;
+  /** e.g. `mongoose.connect(url).then((m) => m.connection.getClient())`. Wins over client. */
+  clientPromise?: Promise<MongoClient>;
+  client?: MongoClient;
+  /** Defaults to the database named in the connection string. */
+  dbName?: string;
+  /** Defaults to 'sessions'. */
+  collectionName?: string;
+  /** Write concern applied to every write on the sessions collection. */
+  writeOperationOptions?: WriteConcernSettings;
+}
+
+/** Explains why a value is not a usable MongoClient, or returns null. Duck-typed: Mongoose bundles its own driver copy. */
+function clientProblem(value: unknown): string | null {
+  if (typeof value !== 'object' || value === null) return 'must be a MongoClient';
+  const v = value as Record<string, unknown>;
+  if (typeof v.getClient === 'function') {
+    return 'is a Mongoose Connection, not a MongoClient: pass `connection.getClient()` instead';
+  }
+  if (typeof (v.connection as Record<string, unknown> | undefined)?.getClient === 'function') {
+    return 'is a Mongoose instance, not a MongoClient: pass `mongoose.connection.getClient()` instead';
+  }
+  if (typeof v.db !== 'function' || typeof v.close !== 'function') {
+    return 'must be a MongoClient (an object with db() and close() methods)';
+  }
+  return null;
+}
+
+const isClient: Check = (v) => {
+  const problem = clientProblem(v);
+  return problem ? new TypeError(problem) : null;
+};
+
+const isThenable: Check = (v) =>
+  typeof (v as { then?: unknown } | null)?.then === 'function' ? null : new TypeError('must be a Promise');
+
+// MongoDB rejects these in collection names; failing here beats failing on the first request.
+const isCollectionName: Check = (v) =>
+  isString(v) ?? (/[$\0]/.test(v as string) ? new TypeError("must not contain '$' or NUL characters") : null);
+
+const rules: Rules = {
+  mongoUrl: optional(isString),
+  mongoOptions: optional(isPlainObject),
+  clientPromise: optional(isThenable),
+  client: optional(isClient),
+  dbName: optional(isString),
+  collectionName: optional(isCollectionName),
+  writeOperationOptions: optional(isPlainObject),
+};
+
+const noop = () => {};
+
+export class ConnectionResolver<TSchema extends Document> {
+  private readonly collectionName: string;
+  private readonly dbName: string | undefined;
+  private readonly writeConcern: WriteConcernSettings | undefined;
+  private readonly acquire: () => Promise<MongoClient>;
+  /** Connect + prepare in flight or done. A failed attempt is dropped so that the next call retries. */
+  private pending: Promise<Collection<TSchema>> | null = null;
+  /** The client of the last successful attempt: the one close() closes. */
+  private client: MongoClient | null = null;
+  private readonly fallbackClient: (() => Promise<MongoClient | null>) | null;
+
+  /** `prepare` runs once per successful connection (TTL index); it must not reject. */
+  constructor(
+    options: ConnectionOptions,
+    private readonly prepare: (collection: Collection<TSchema>) => Promise<void>,
+  ) {
+    if (options.mongoUrl === undefined && options.clientPromise === undefined && options.client === undefined) {
+      throw new TypeError('connect-mongo: one of the options `mongoUrl`, `clientPromise` or `client` is required');
+    }
+    checkOptions(rules, options as Record<string, unknown>);
+    this.collectionName = options.collectionName ?? 'sessions';
+    this.dbName = options.dbName;
+    this.writeConcern = options.writeOperationOptions;
+
+    // Same precedence as connect-mongo: mongoUrl, then clientPromise, then client.
+    if (options.mongoUrl !== undefined) {
+      const { mongoUrl, mongoOptions } = options;
+      // Parsing the URL now turns a malformed connection string into a construction-time error.
+      let first: MongoClient | null = openClient(mongoUrl, mongoOptions);
+      this.acquire = async () => {
+        const client = first ?? new MongoClient(mongoUrl, mongoOptions);
+        first = null;
+        try {
+          await client.connect();
+        } catch (err) {
+          // Release whatever the failed attempt opened; the next call starts from a fresh client.
+          await client.close().catch(noop);
+          throw err;
+        }
+        return client;
+      };
+      this.fallbackClient = null;
+    } else if (options.clientPromise !== undefined) {
+      const promise = Promise.resolve(options.clientPromise);
+      promise.catch(noop); // its rejection surfaces through collection(), never as an unhandled rejection
+      this.acquire = () => promise;
+      this.fallbackClient = () => promise.then((c) => (clientProblem(c) ? null : c), () => null);
+    } else {
+      const client = options.client as MongoClient;
+      // The driver connects a client lazily on its first operation, so no explicit connect() here.
+      this.acquire = async () => client;
+      this.fallbackClient = async () => client;
+    }
+  }
+
+  /** The sessions collection, connecting (and preparing it) on first use or after a failed attempt. */
+  collection(): Promise<Collection<TSchema>> {
+    if (!this.pending) {
+      const attempt = this.connect();
+      this.pending = attempt;
+      attempt.catch(() => {
+        if (this.pending === attempt) this.pending = null;
+      });
+    }
+    return this.pending;
+  }
+
+  private async connect(): Promise<Collection<TSchema>> {
+    const client = await this.acquire();
+    const problem = clientProblem(client);
+    if (problem) throw new TypeError(`connect-mongo: the value \`clientPromise\` resolved to ${problem}`);
+    this.client = client;
+    const collection = client
+      .db(this.dbName)
+      .collection<TSchema>(this.collectionName, this.writeConcern ? { writeConcern: this.writeConcern } : {});
+    debug('connected to collection %s', this.collectionName);
+    await this.prepare(collection);
+    return collection;
+  }
+
+  /**
+   * Closes the client, whoever created it: connect-mongo does the same, and apps rely on
+   * `store.close()` to release a client they handed over. Waits for an attempt in flight so
+   * no socket or timer outlives the returned promise.
+   */
+  async close(): Promise<void> {
+    if (this.pending) await this.pending.catch(noop);
+    const client = this.client ?? (this.fallbackClient ? await this.fallbackClient() : null);
+    if (client) await client.close();
+  }
+}
+
+function openClient(mongoUrl: string, mongoOptions: MongoClientOptions | undefined): MongoClient {
+  try {
+    return new MongoClient(mongoUrl, mongoOptions);
+  } catch (err) {
+    throw new TypeError('connect-mongo: the driver rejected option `mongoUrl` or `mongoOptions`', { cause: err });
+  }
+}

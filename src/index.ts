@@ -1,0 +1,9 @@
+// ESM entry. Same exports as connect-mongo 6: the store (default and named), both crypto adapter factories,
+// and the option types. The CommonJS entry (index.cjs.ts) re-exports these.
+import { MongoStore } from './mongo-store';
+
+export { MongoStore };
+export default MongoStore;
+export type { ConnectMongoOptions } from './mongo-store';
+export { createKrupteinAdapter, createWebCryptoAdapter } from './crypto-adapters';
+export type { CryptoAdapter, CryptoOptions, WebCryptoAdapterOptions } from './crypto-adapters';

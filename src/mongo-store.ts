@@ -1,0 +1,258 @@
+// The express-session store. It only sequences work; each option lives with the collaborator that uses it:
+//   connection-resolver.ts  mongoUrl, mongoOptions, clientPromise, client, dbName, collectionName, writeOperationOptions
+//   expiry-manager.ts       ttl, autoRemove, autoRemoveInterval (and the removed createAutoRemoveIdx)
+//   serializer.ts           stringify, serialize, unserialize, transformId, timestamps, touchAfter, crypto, cryptoAdapter
+import Debug from 'debug';
+import { Store, type SessionData } from 'express-session';
+import type { Collection, UpdateResult } from 'mongodb';
+import { ConnectionResolver, type ConnectionOptions } from './connection-resolver';
+import { ExpiryManager, type ExpiryOptions } from './expiry-manager';
+import { SessionSerializer, type SerializerOptions, type SessionDocument } from './serializer';
+
+const debug = Debug('connect-mongo');
+
+/** Everything connect-mongo 6 accepts. */
+export type ConnectMongoOptions<T extends SessionData = SessionData> = ConnectionOptions & ExpiryOptions & SerializerOptions<T>;
+
+type Callback<R> = (err: any, result?: R) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/**
+ * Calls back exactly once, or returns the promise when there is no callback. A throwing callback is
+ * rethrown on the next tick (an uncaught exception, as with any Node callback API) instead of being
+ * caught and called a second time with its own error.
+ */
+function settle<R>(promise: Promise<R>, callback: Callback<R> | undefined): Promise<R> | undefined {
+  if (typeof callback !== 'function') return promise;
+  const invoke = (...args: [unknown, R?]) => {
+    try {
+      callback(...args);
+    } catch (err) {
+      process.nextTick(() => {
+        throw err;
+      });
+    }
+  };
+  promise.then(
+    (value) => (value === undefined ? invoke(null) : invoke(null, value)),
+    (err) => invoke(err),
+  );
+  return undefined;
+}
+
+const isDuplicateKey = (err: unknown) => (err as { code?: unknown } | null)?.code === 11000;
+const isNamespaceMissing = (err: unknown) =>
+  (err as { code?: unknown } | null)?.code === 26 || /ns not found/i.test(String((err as Error | null)?.message ?? ''));
+
+function assertSession(session: unknown): asserts session is object {
+  if (typeof session !== 'object' || session === null) throw new TypeError('connect-mongo: `session` must be an object');
+}
+
+export class MongoStore<T extends SessionData = SessionData> extends Store {
+  private readonly connection: ConnectionResolver<SessionDocument>;
+  private readonly expiry: ExpiryManager;
+  private readonly serializer: SessionSerializer<T>;
+  private closing: Promise<void> | null = null;
+
+  constructor(options: ConnectMongoOptions<T>) {
+    super();
+    if (typeof options !== 'object' || options === null) throw new TypeError('connect-mongo: options must be an object');
+    // Every option is checked before anything is opened, so a bad option leaves nothing behind.
+    this.expiry = new ExpiryManager(options);
+    this.serializer = new SessionSerializer<T>(options);
+    this.connection = new ConnectionResolver<SessionDocument>(options, (collection) => this.prepare(collection));
+    this.expiry.startSweeping(() => this.sweep());
+    // Connect right away, as connect-mongo does, so the TTL index exists before the first request. A failure
+    // is reported here and retried by the next call; it never becomes an unhandled rejection.
+    this.connection.collection().catch((err) => this.report('could not connect to MongoDB', err));
+    debug('store created');
+  }
+
+  static create<U extends SessionData = SessionData>(options: ConnectMongoOptions<U>): MongoStore<U> {
+    return new MongoStore<U>(options);
+  }
+
+  override get(sid: string): Promise<T | null>;
+  override get(sid: string, callback: Callback<T | null>): void;
+  override get(sid: string, callback?: Callback<T | null>): Promise<T | null> | void {
+    return settle(this.getSession(sid), callback);
+  }
+
+  override set(sid: string, session: T): Promise<void>;
+  override set(sid: string, session: T, callback: Callback<void>): void;
+  override set(sid: string, session: T, callback?: Callback<void>): Promise<void> | void {
+    return settle(this.setSession(sid, session), callback);
+  }
+
+  override touch(sid: string, session: T): Promise<void>;
+  override touch(sid: string, session: T, callback: Callback<void>): void;
+  override touch(sid: string, session: T, callback?: Callback<void>): Promise<void> | void {
+    return settle(this.touchSession(sid, session), callback);
+  }
+
+  override destroy(sid: string): Promise<void>;
+  override destroy(sid: string, callback: Callback<void>): void;
+  override destroy(sid: string, callback?: Callback<void>): Promise<void> | void {
+    return settle(this.destroySession(sid), callback);
+  }
+
+  /** Every live session, as an array (connect-mongo's shape). */
+  override all(): Promise<T[]>;
+  override all(callback: Callback<T[]>): void;
+  override all(callback?: Callback<T[]>): Promise<T[]> | void {
+    return settle(this.allSessions(), callback);
+  }
+
+  /** The number of sessions get() would return: expired documents not yet removed are not counted. */
+  override length(): Promise<number>;
+  override length(callback: Callback<number>): void;
+  override length(callback?: Callback<number>): Promise<number> | void {
+    return settle(this.countSessions(), callback);
+  }
+
+  /** Deletes every session; the collection and its TTL index stay. */
+  override clear(): Promise<void>;
+  override clear(callback: Callback<void>): void;
+  override clear(callback?: Callback<void>): Promise<void> | void {
+    return settle(this.clearSessions(), callback);
+  }
+
+  /**
+   * Stops the sweep timer and closes the MongoClient, including one passed as `client` or `clientPromise`
+   * (connect-mongo does the same). Idempotent; every later call fails with "the store is closed".
+   */
+  close(): Promise<void>;
+  close(callback: Callback<void>): void;
+  close(callback?: Callback<void>): Promise<void> | void {
+    if (!this.closing) {
+      debug('closing');
+      this.expiry.stop();
+      this.closing = this.connection.close();
+    }
+    return settle(this.closing, callback);
+  }
+
+  private async collection(): Promise<Collection<SessionDocument>> {
+    if (this.closing) throw new Error('connect-mongo: the store is closed');
+    return this.connection.collection();
+  }
+
+  private async getSession(sid: string): Promise<T | null> {
+    const _id = this.serializer.storageId(sid);
+    debug('get %s', sid);
+    const collection = await this.collection();
+    const now = new Date();
+    const doc = await collection.findOne({ _id, ...this.expiry.liveFilter(now) });
+    const session = doc ? await this.serializer.decode(doc) : null;
+    this.emit('get', sid);
+    return session;
+  }
+
+  private async setSession(sid: string, session: T): Promise<void> {
+    const _id = this.serializer.storageId(sid);
+    assertSession(session);
+    debug('set %s', sid);
+    const now = new Date();
+    const payload = await this.serializer.encode(session);
+    const update = this.serializer.upsertUpdate(_id, payload, this.expiry.expiresFor(session, now), now);
+    const collection = await this.collection();
+    let result: UpdateResult;
+    try {
+      result = await collection.updateOne({ _id }, update, { upsert: true });
+    } catch (err) {
+      // Two first writes of one session can both miss and both insert; the loser's retry finds the document.
+      if (!isDuplicateKey(err)) throw err;
+      debug('set %s: duplicate key on upsert, retrying once', sid);
+      result = await collection.updateOne({ _id }, update, { upsert: true });
+    }
+    this.emit(result.upsertedCount > 0 ? 'create' : 'update', sid);
+    this.emit('set', sid);
+  }
+
+  private async touchSession(sid: string, session: T): Promise<void> {
+    const _id = this.serializer.storageId(sid);
+    assertSession(session);
+    const now = new Date();
+    if (!this.serializer.touchIsDue(session, now)) {
+      debug('touch %s skipped (touchAfter)', sid);
+      return;
+    }
+    debug('touch %s', sid);
+    const collection = await this.collection();
+    // Never an upsert, and only a live document: a touch must not bring back a destroyed or expired session.
+    const result = await collection.updateOne(
+      { _id, ...this.expiry.liveFilter(now) },
+      this.serializer.touchUpdate(this.expiry.expiresFor(session, now), now),
+    );
+    if (result.acknowledged && result.matchedCount === 0) {
+      // Gone (logged out in parallel, or reaped): nothing to extend, and not an error for the request.
+      debug('touch %s: no live session, nothing to do', sid);
+      return;
+    }
+    this.emit('touch', sid);
+  }
+
+  private async destroySession(sid: string): Promise<void> {
+    const _id = this.serializer.storageId(sid);
+    debug('destroy %s', sid);
+    const collection = await this.collection();
+    await collection.deleteOne({ _id });
+    this.emit('destroy', sid);
+  }
+
+  private async allSessions(): Promise<T[]> {
+    debug('all');
+    const collection = await this.collection();
+    const docs = await collection.find(this.expiry.liveFilter(new Date())).toArray();
+    const sessions: T[] = [];
+    for (const doc of docs) sessions.push(await this.serializer.decode(doc));
+    // Ids only: listeners never receive session contents.
+    this.emit(
+      'all',
+      docs.map((doc) => doc._id),
+    );
+    return sessions;
+  }
+
+  private async countSessions(): Promise<number> {
+    debug('length');
+    const collection = await this.collection();
+    return collection.countDocuments(this.expiry.liveFilter(new Date()));
+  }
+
+  private async clearSessions(): Promise<void> {
+    debug('clear');
+    const collection = await this.collection();
+    try {
+      await collection.deleteMany({});
+    } catch (err) {
+      if (!isNamespaceMissing(err)) throw err;
+    }
+  }
+
+  /** Runs once per connection. A failed TTL index is reported, never fatal: sessions keep working without it. */
+  private async prepare(collection: Collection<SessionDocument>): Promise<void> {
+    try {
+      await this.expiry.prepareCollection(collection);
+    } catch (err) {
+      this.report('could not create the TTL index on `expires` (expired sessions will not be removed by MongoDB)', err);
+    }
+  }
+
+  private async sweep(): Promise<void> {
+    if (this.closing) return;
+    try {
+      await this.expiry.removeExpired(await this.connection.collection());
+    } catch (err) {
+      debug('sweeping expired sessions failed: %s', (err as Error)?.message);
+    }
+  }
+
+  /** Background failures: always to debug; to 'error' listeners only, since an unheard 'error' event throws. */
+  private report(what: string, err: unknown): void {
+    if (this.closing) return;
+    debug('%s: %s', what, (err as Error)?.message);
+    if (this.listenerCount('error') > 0) this.emit('error', new Error(`connect-mongo: ${what}`, { cause: err }));
+  }
+}
+
+export default MongoStore;
