@@ -1,0 +1,53 @@
+// Run sizes. Full: the real figures (<= ~8 min on 2 cores). Quick: the same measurements, smaller.
+export interface Config {
+  quick: boolean;
+  opsRounds: number; // measured A/B rounds per cell (plus one unrecorded warm-up/calibration round)
+  opsTargetMs: number; // wanted length of one store's round; sets the op count per store
+  opsMaxOps: number;
+  pool: number; // pre-created sessions per store and mode (get hit, set update, touch)
+  elRounds: number;
+  elMs: number; // length of one event-loop round
+  elConcurrency: number;
+  expressRounds: number;
+  expressSec: number;
+  expressConnections: number;
+  allN: number;
+  allRounds: number;
+  commandsReps: number;
+}
+
+export function config(quick: boolean): Config {
+  return quick
+    ? {
+        quick,
+        opsRounds: 3,
+        opsTargetMs: 60,
+        opsMaxOps: 2000,
+        pool: 64,
+        elRounds: 2,
+        elMs: 400,
+        elConcurrency: 200,
+        expressRounds: 2,
+        expressSec: 2,
+        expressConnections: 10,
+        allN: 200,
+        allRounds: 2,
+        commandsReps: 3,
+      }
+    : {
+        quick,
+        opsRounds: 5,
+        opsTargetMs: 300,
+        opsMaxOps: 6000,
+        pool: 256,
+        elRounds: 3,
+        elMs: 1500,
+        elConcurrency: 200,
+        expressRounds: 3,
+        expressSec: 5,
+        expressConnections: 10,
+        allN: 2000,
+        allRounds: 3,
+        commandsReps: 10,
+      };
+}

@@ -1,0 +1,161 @@
+// Turns the run's results into bench/results/*.json and a Markdown report with the targets of issue 6.
+import type { OpsCell } from '../sections/ops';
+import type { ElCell } from '../sections/eventloop';
+import type { CommandsCell } from '../sections/commands';
+import type { E2eCell } from '../sections/express';
+import type { AllCell } from '../sections/all';
+import { median, type Spread } from './stats';
+
+export interface Results {
+  meta: Record<string, any>;
+  ops?: OpsCell[];
+  eventLoop?: ElCell[];
+  commands?: CommandsCell[];
+  express?: E2eCell[];
+  all?: AllCell[];
+  targets?: Target[];
+}
+
+export interface Target {
+  target: string;
+  figure: string;
+  holds: boolean | null; // null: not measured in this run
+}
+
+/** Identical code measured against itself moves ±10–15 % per figure on these machines. */
+export const NOISE = 0.15;
+
+const f = (x: number, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
+const fr = (x: number) => {
+  if (!Number.isFinite(x)) return 'n/a';
+  if (x >= 0.1) return x.toFixed(2);
+  if (x >= 0.01) return x.toFixed(3);
+  return x.toPrecision(2);
+};
+const sp = (s: Spread) => `${fr(s.median)} (${fr(s.min)}–${fr(s.max)})`;
+const med = (xs: number[]) => median(xs);
+const plainNum = (x: number) => (x >= 100 ? f(x) : x >= 10 ? f(x, 1) : f(x, 2));
+
+function worst(cells: { s: Spread; name: string }[], dir: 'max' | 'min') {
+  return cells.reduce((a, b) => (dir === 'max' ? (b.s.median > a.s.median ? b : a) : b.s.median < a.s.median ? b : a));
+}
+
+export function evaluateTargets(r: Results): Target[] {
+  const t: Target[] = [];
+  const crypt = ['get-hit', 'set-new', 'set-update'];
+  if (r.ops) {
+    const cellsOf = (mode: string, ops?: string[]) => r.ops!.filter((c) => c.mode === mode && (!ops || ops.includes(c.op)));
+    const kr = cellsOf('kruptein', crypt).map((c) => ({ s: c.cpuRatio, name: `${c.op} c=${c.concurrency}` }));
+    if (kr.length) {
+      const w = worst(kr, 'max');
+      t.push({ target: 'kruptein: get/set client CPU ≥ 50× less (ratio ≤ 0.02)', figure: `worst ${w.name}: ${fr(w.s.median)} (${fr(1 / w.s.median)}× less)`, holds: w.s.median <= 0.02 });
+    }
+    const wc = cellsOf('webcrypto', crypt).map((c) => ({ s: c.cpuRatio, name: `${c.op} c=${c.concurrency}` }));
+    if (wc.length) {
+      const w = worst(wc, 'max');
+      t.push({ target: 'WebCrypto: get/set client CPU ≤ 0.75× connect-mongo', figure: `worst ${w.name}: ${fr(w.s.median)}`, holds: w.s.median <= 0.75 });
+    }
+    const pc = cellsOf('plain').map((c) => ({ s: c.cpuRatio, name: `${c.op} c=${c.concurrency}` }));
+    const po = cellsOf('plain').map((c) => ({ s: c.opsRatio, name: `${c.op} c=${c.concurrency}` }));
+    if (pc.length) {
+      const w = worst(pc, 'max');
+      t.push({ target: `plain: client CPU/op no worse than connect-mongo beyond noise (ratio ≤ ${1 + NOISE})`, figure: `worst ${w.name}: ${fr(w.s.median)}`, holds: w.s.median <= 1 + NOISE });
+      const w2 = worst(po, 'min');
+      t.push({ target: `plain: ops/s no worse than connect-mongo beyond noise (ratio ≥ ${fr(1 / (1 + NOISE))})`, figure: `worst ${w2.name}: ${fr(w2.s.median)}`, holds: w2.s.median >= 1 / (1 + NOISE) });
+    }
+  }
+  if (r.eventLoop) {
+    const k = r.eventLoop.find((c) => c.mode === 'kruptein');
+    if (k) {
+      const p = med(k.ours.map((x) => x.p99Ms));
+      t.push({ target: `kruptein: event-loop delay p99 < 30 ms (${k.concurrency} concurrent get+set)`, figure: `${f(p, 1)} ms (connect-mongo ${f(med(k.theirs.map((x) => x.p99Ms)))} ms)`, holds: p < 30 });
+    }
+    const p = r.eventLoop.find((c) => c.mode === 'plain');
+    if (p) t.push({ target: 'plain: event-loop p99 no worse beyond noise', figure: `ratio ${sp(p.p99Ratio)}`, holds: p.p99Ratio.median <= 1 + NOISE });
+  }
+  if (r.all) {
+    const k = r.all.find((c) => c.mode === 'kruptein');
+    if (k) t.push({ target: `kruptein: all() over ${k.sessions} sessions ≥ 50× faster (ratio ≤ 0.02)`, figure: `ratio ${fr(k.msRatio.median)} (${fr(1 / k.msRatio.median)}× faster)`, holds: k.msRatio.median <= 0.02 });
+    const p = r.all.find((c) => c.mode === 'plain');
+    if (p) t.push({ target: 'plain: all() no slower beyond noise', figure: `ratio ${sp(p.msRatio)}`, holds: p.msRatio.median <= 1 + NOISE });
+  }
+  if (r.commands) {
+    const bad = r.commands.filter((c) => c.ours.perRequest > c.theirs.perRequest);
+    t.push({
+      target: 'commands per request never more than connect-mongo, any scenario',
+      figure: bad.length ? bad.map((c) => `${c.mode} ${c.scenario}: ${c.ours.perRequest} vs ${c.theirs.perRequest}`).join('; ') : `all ${r.commands.length} scenario×mode pairs ≤`,
+      holds: bad.length === 0,
+    });
+  }
+  if (r.express) {
+    for (const [mode, need] of [['plain', 1.0], ['webcrypto', 1.2]] as const) {
+      const c = r.express.find((x) => x.mode === mode);
+      if (c) t.push({ target: `Express ${mode}: req/s ≥ ${need.toFixed(1)}× connect-mongo`, figure: `ratio ${sp(c.reqRatio)}`, holds: c.reqRatio.median >= need });
+    }
+  }
+  return t;
+}
+
+export function markdown(r: Results): string {
+  const m = r.meta;
+  const L: string[] = [];
+  L.push(`# Benchmark: ${m.oursLabel} vs ${m.theirsLabel}`, '');
+  L.push(`Run ${m.date}${m.quick ? ' — **quick mode** (small rounds: indicative only)' : ''}, ${f(m.durationSec)} s.`, '');
+  L.push(`- Machine: ${m.machine.cpu}, ${m.machine.cores} cores, ${m.machine.memGB} GB RAM, ${m.machine.os}; Node ${m.node}`);
+  L.push(`- Load average before / after: ${m.loadStart} / ${m.loadEnd}`);
+  L.push(`- Server: ${m.server}; driver mongodb ${m.versions.mongodb}, express ${m.versions.express}, express-session ${m.versions['express-session']}`);
+  L.push(`- Ours: ${m.oursSource} (commit ${m.commit}); theirs: connect-mongo ${m.versions['connect-mongo']}`);
+  L.push(`- Ratios are ours / connect-mongo, per interleaved round: median (min–max). Identical code varies ±10–15 % run to run.`, '');
+  if (r.targets?.length) {
+    L.push('## Targets (issue 6)', '', '| Target | Figure | Holds |', '|---|---|---|');
+    for (const t of r.targets) L.push(`| ${t.target} | ${t.figure} | ${t.holds === null ? '—' : t.holds ? 'yes' : '**no**'} |`);
+    L.push('');
+  }
+  if (r.ops?.length) {
+    L.push('## Store operations: client CPU per op and throughput', '');
+    L.push(`Client CPU = process.cpuUsage() (user+system) of the benchmark process over a round ÷ ops; the server runs in another process.`, '');
+    L.push('| Mode | Op | Conc | CPU µs/op ours | theirs | CPU ratio | ops/s ours | theirs | ops/s ratio |', '|---|---|--:|--:|--:|--:|--:|--:|--:|');
+    for (const c of r.ops) {
+      L.push(
+        `| ${c.mode} | ${c.op} | ${c.concurrency} | ${plainNum(med(c.ours.cpuUsPerOp))} | ${plainNum(med(c.theirs.cpuUsPerOp))} | ${sp(c.cpuRatio)} | ${f(med(c.ours.opsPerSec))} | ${f(med(c.theirs.opsPerSec))} | ${sp(c.opsRatio)} |`,
+      );
+    }
+    L.push('');
+  }
+  if (r.eventLoop?.length) {
+    const c0 = r.eventLoop[0];
+    L.push(`## Event-loop delay, ${c0.concurrency} concurrent visitors doing get then set`, '');
+    L.push('| Mode | p99 ms ours | theirs | max ms ours | theirs | get+set pairs/s ours | theirs |', '|---|--:|--:|--:|--:|--:|--:|');
+    for (const c of r.eventLoop) {
+      const g = (rs: typeof c.ours, k: 'p99Ms' | 'maxMs' | 'pairsPerSec') => med(rs.map((x) => x[k]));
+      L.push(`| ${c.mode} | ${f(g(c.ours, 'p99Ms'), 1)} | ${f(g(c.theirs, 'p99Ms'), 1)} | ${f(g(c.ours, 'maxMs'), 1)} | ${f(g(c.theirs, 'maxMs'), 1)} | ${f(g(c.ours, 'pairsPerSec'))} | ${f(g(c.theirs, 'pairsPerSec'))} |`);
+    }
+    L.push('');
+  }
+  if (r.commands?.length) {
+    L.push('## Database commands per HTTP request (express-session, resave/saveUninitialized false)', '');
+    L.push('| Mode | Scenario | ours | theirs | ours: commands |', '|---|---|--:|--:|---|');
+    for (const c of r.commands) L.push(`| ${c.mode} | ${c.label} | ${c.ours.perRequest} | ${c.theirs.perRequest} | ${c.ours.commands.join(', ') || '—'} |`);
+    L.push('');
+  }
+  if (r.express?.length) {
+    const c0 = r.express[0];
+    L.push(`## Express end to end (autocannon, ${c0.connections} connections, ${c0.durationSec} s rounds, returning visitor: get + set per request)`, '');
+    L.push('| Mode | req/s ours | theirs | req/s ratio | p99 ms ours | theirs | app CPU µs/req ours | theirs | CPU ratio |', '|---|--:|--:|--:|--:|--:|--:|--:|--:|');
+    for (const c of r.express) {
+      const g = (rs: typeof c.ours, k: 'reqPerSec' | 'p99Ms' | 'cpuUsPerReq') => med(rs.map((x) => x[k]));
+      L.push(`| ${c.mode} | ${f(g(c.ours, 'reqPerSec'))} | ${f(g(c.theirs, 'reqPerSec'))} | ${sp(c.reqRatio)} | ${f(g(c.ours, 'p99Ms'))} | ${f(g(c.theirs, 'p99Ms'))} | ${f(g(c.ours, 'cpuUsPerReq'))} | ${f(g(c.theirs, 'cpuUsPerReq'))} | ${sp(c.cpuRatio)} |`);
+    }
+    L.push('');
+  }
+  if (r.all?.length) {
+    L.push(`## all() over ${r.all[0].sessions} sessions${m.quick ? ' (quick mode: 200 instead of 2,000)' : ''}`, '');
+    L.push('| Mode | ms ours | theirs | ratio | CPU ms ours | theirs | ours on connect-mongo-written data, ms |', '|---|--:|--:|--:|--:|--:|--:|');
+    for (const c of r.all) {
+      const g = (rs: typeof c.ours, k: 'ms' | 'cpuMs') => med(rs.map((x) => x[k]));
+      L.push(`| ${c.mode} | ${f(g(c.ours, 'ms'))} | ${f(g(c.theirs, 'ms'))} | ${sp(c.msRatio)} | ${f(g(c.ours, 'cpuMs'))} | ${f(g(c.theirs, 'cpuMs'))} | ${c.oursOnTheirsData ? f(c.oursOnTheirsData.ms) : '—'} |`);
+    }
+    L.push('');
+  }
+  return L.join('\n');
+}

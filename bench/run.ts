@@ -1,0 +1,97 @@
+// npm run bench [-- --quick] [--only=ops,eventloop,commands,express,all] [--modes=plain,webcrypto,kruptein]
+// Our store beside connect-mongo 6.0.0, interleaved A/B rounds; writes bench/results/{latest|quick}.{md,json}.
+import os from 'node:os';
+import path from 'node:path';
+import { execSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { config } from './lib/config';
+import { log } from './lib/measure';
+import { evaluateTargets, markdown, type Results } from './lib/report';
+import { ROOT, startServer } from './lib/server';
+import { loadImpls, MODES, type Mode } from './lib/stores';
+import { runOpsSection } from './sections/ops';
+import { runEventLoopSection } from './sections/eventloop';
+import { runCommandsSection } from './sections/commands';
+import { runExpressSection } from './sections/express';
+import { runAllSection } from './sections/all';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const arg = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+const only = new Set((arg('only') ?? 'ops,eventloop,commands,express,all').split(','));
+const modes = (arg('modes')?.split(',') ?? MODES) as Mode[];
+const outName = arg('out') ?? (quick ? 'quick' : only.size < 5 || modes.length < 3 ? 'partial' : 'latest');
+const cfg = config(quick);
+
+if (!(globalThis as any).gc) log('note: run with --expose-gc so rounds start from a collected heap');
+
+const version = (pkg: string) => JSON.parse(readFileSync(path.join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')).version;
+const sh = (cmd: string) => {
+  try {
+    return execSync(cmd, { cwd: ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+};
+
+const t0 = performance.now();
+const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+const loadStart = load();
+log(`bench ${quick ? 'quick' : 'full'}: load ${loadStart}, sections ${[...only].join(',')}, modes ${modes.join(',')}`);
+
+const impls = await loadImpls();
+const server = await startServer();
+const dbName = `bench_${Date.now().toString(36)}`;
+log(`server: ${server.kind} at ${server.url}; ours = ${impls.ours.source}`);
+
+const results: Results = {
+  meta: {
+    date: new Date().toISOString(),
+    quick,
+    machine: {
+      cpu: os.cpus()[0]?.model ?? 'unknown',
+      cores: os.cpus().length,
+      memGB: Math.round(os.totalmem() / 2 ** 30),
+      os: `${os.type()} ${os.release()} ${os.arch()}`,
+    },
+    node: process.version,
+    versions: {
+      mongodb: version('mongodb'),
+      'connect-mongo': version('connect-mongo'),
+      express: version('express'),
+      'express-session': version('express-session'),
+      autocannon: version('autocannon'),
+    },
+    server: server.kind,
+    oursLabel: impls.ours.label,
+    theirsLabel: impls.theirs.label,
+    oursSource: impls.ours.source,
+    commit: sh('git rev-parse --short HEAD') + (sh('git status --porcelain -- src') ? ' + uncommitted src changes' : ''),
+    config: cfg,
+    loadStart,
+  },
+};
+
+try {
+  if (only.has('commands')) results.commands = await runCommandsSection(cfg, impls, server.url, dbName, modes);
+  if (only.has('ops')) results.ops = await runOpsSection(cfg, impls, server.url, dbName, modes);
+  if (only.has('eventloop')) results.eventLoop = await runEventLoopSection(cfg, impls, server.url, dbName, modes);
+  if (only.has('all')) results.all = await runAllSection(cfg, impls, server.url, dbName, modes);
+  if (only.has('express')) {
+    results.express = await runExpressSection(cfg, impls, server.url, dbName, modes.filter((m) => m !== 'kruptein'));
+  }
+} finally {
+  await server.stop();
+}
+
+results.meta.loadEnd = load();
+results.meta.durationSec = (performance.now() - t0) / 1000;
+results.targets = evaluateTargets(results);
+const dir = path.join(ROOT, 'bench/results');
+mkdirSync(dir, { recursive: true });
+writeFileSync(path.join(dir, `${outName}.json`), JSON.stringify(results, null, 2) + '\n');
+const md = markdown(results);
+writeFileSync(path.join(dir, `${outName}.md`), md + '\n');
+process.stdout.write(md + '\n');
+log(`wrote bench/results/${outName}.md and .json in ${results.meta.durationSec.toFixed(0)} s`);

@@ -1,0 +1,125 @@
+// Express end to end: autocannon (10 connections) against an app in a child process, one app per store,
+// all apps alive at once and loaded in turn, so rounds interleave without restarts.
+import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import type { Config } from '../lib/config';
+import { interleave, log } from '../lib/measure';
+import { ROOT } from '../lib/server';
+import type { Impl, Mode } from '../lib/stores';
+import { median, spread, type Spread } from '../lib/stats';
+
+export interface E2eRound {
+  reqPerSec: number;
+  p99Ms: number;
+  cpuUsPerReq: number; // app process CPU
+  requests: number;
+  errors: number;
+}
+
+export interface E2eCell {
+  mode: Mode;
+  connections: number;
+  durationSec: number;
+  ours: E2eRound[];
+  theirs: E2eRound[];
+  reqRatio: Spread;
+  cpuRatio: Spread;
+}
+
+interface App {
+  child: ChildProcess;
+  base: string;
+  cookie: string;
+  cpu(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+async function startApp(side: 'ours' | 'theirs', mode: Mode, url: string, dbName: string): Promise<App> {
+  const child = fork(path.join(ROOT, 'bench/express-app.ts'), [], {
+    cwd: ROOT,
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, NODE_ENV: 'production', BENCH_SIDE: side, BENCH_MODE: mode, BENCH_URL: url, BENCH_DB: dbName },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const port: number = await new Promise((resolve, reject) => {
+    child.once('message', (m: any) => (m.type === 'ready' ? resolve(m.port) : reject(new Error(String(m)))));
+    child.once('exit', (code) => reject(new Error(`express app (${side}, ${mode}) exited with ${code}`)));
+  });
+  const base = `http://127.0.0.1:${port}`;
+  const r = await fetch(`${base}/login`);
+  if (!r.ok) throw new Error(`/login on ${side} ${mode}: HTTP ${r.status}`);
+  const cookie = r.headers.get('set-cookie')!.split(';')[0];
+  return {
+    child,
+    base,
+    cookie,
+    cpu: () =>
+      new Promise((resolve) => {
+        child.once('message', (m: any) => resolve(m.us));
+        child.send({ type: 'cpu' });
+      }),
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.send({ type: 'stop' });
+      }),
+  };
+}
+
+async function load(app: App, seconds: number, connections: number): Promise<E2eRound> {
+  const c0 = await app.cpu();
+  const r = await autocannon({
+    url: `${app.base}/visit`,
+    connections,
+    duration: seconds,
+    headers: { cookie: app.cookie },
+  });
+  const c1 = await app.cpu();
+  const ok = r['2xx'];
+  return {
+    reqPerSec: ok / r.duration,
+    p99Ms: r.latency.p99,
+    cpuUsPerReq: (c1 - c0) / Math.max(1, ok),
+    requests: ok,
+    errors: r.errors + r.non2xx,
+  };
+}
+
+export async function runExpressSection(
+  cfg: Config,
+  _impls: { ours: Impl; theirs: Impl },
+  url: string,
+  dbName: string,
+  modes: Mode[],
+): Promise<E2eCell[]> {
+  const cells: E2eCell[] = [];
+  for (const mode of modes) {
+    const apps = {
+      ours: await startApp('ours', mode, url, dbName),
+      theirs: await startApp('theirs', mode, url, dbName),
+    };
+    // Warm-up: JIT, connection pools.
+    for (const side of ['ours', 'theirs'] as const) await load(apps[side], 1, cfg.expressConnections);
+    const res = await interleave(cfg.expressRounds, (side) => load(apps[side], cfg.expressSec, cfg.expressConnections));
+    const cell: E2eCell = {
+      mode,
+      connections: cfg.expressConnections,
+      durationSec: cfg.expressSec,
+      ours: res.ours,
+      theirs: res.theirs,
+      reqRatio: spread(res.ours.map((r, i) => r.reqPerSec / res.theirs[i].reqPerSec)),
+      cpuRatio: spread(res.ours.map((r, i) => r.cpuUsPerReq / res.theirs[i].cpuUsPerReq)),
+    };
+    cells.push(cell);
+    const m = (rs: E2eRound[], k: keyof E2eRound) => median(rs.map((r) => r[k])).toFixed(0);
+    log(
+      `express ${mode.padEnd(9)} req/s ours ${m(res.ours, 'reqPerSec')} theirs ${m(res.theirs, 'reqPerSec')} ratio ${cell.reqRatio.median.toFixed(3)}`,
+      `| p99 ms ${m(res.ours, 'p99Ms')} / ${m(res.theirs, 'p99Ms')} | cpu µs/req ${m(res.ours, 'cpuUsPerReq')} / ${m(res.theirs, 'cpuUsPerReq')}`,
+      `| errors ${res.ours.concat(res.theirs).reduce((a, r) => a + r.errors, 0)}`,
+    );
+    await apps.ours.stop();
+    await apps.theirs.stop();
+  }
+  return cells;
+}

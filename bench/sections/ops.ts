@@ -1,0 +1,127 @@
+// Client CPU per operation and throughput, for each store operation, mode and concurrency.
+import type { Config } from '../lib/config';
+import { interleave, log, runOps, settle, type RoundResult } from '../lib/measure';
+import { makeSession, newSid, touchUp } from '../lib/session-data';
+import { makeStore, newClient, type BenchStore, type Impl, type Mode } from '../lib/stores';
+import { median, spread, type Spread } from '../lib/stats';
+
+export const OPS = ['get-hit', 'get-miss', 'set-new', 'set-update', 'touch', 'destroy'] as const;
+export type Op = (typeof OPS)[number];
+export const CONCURRENCIES = [1, 64];
+
+export interface OpsCell {
+  mode: Mode;
+  op: Op;
+  concurrency: number;
+  ours: { opsPerRound: number; cpuUsPerOp: number[]; opsPerSec: number[] };
+  theirs: { opsPerRound: number; cpuUsPerOp: number[]; opsPerSec: number[] };
+  cpuRatio: Spread; // ours / theirs per round (lower is better)
+  opsRatio: Spread; // ours / theirs per round (higher is better)
+}
+
+interface Side {
+  bs: BenchStore;
+  pool: { sid: string; session: Record<string, unknown> }[];
+}
+
+/** Prepares the inputs of one round outside the measured window; returns the op and a cleanup. */
+async function prepare(side: Side, op: Op, n: number) {
+  const { bs, pool } = side;
+  const coll = bs.client.db(bs.dbName).collection(bs.collectionName);
+  switch (op) {
+    case 'get-hit':
+      return { run: (i: number) => bs.get(pool[i % pool.length].sid), cleanup: async () => {} };
+    case 'get-miss': {
+      const sids = Array.from({ length: n }, newSid);
+      return { run: (i: number) => bs.get(sids[i]), cleanup: async () => {} };
+    }
+    case 'set-new': {
+      const sids = Array.from({ length: n }, newSid);
+      const sessions = sids.map((_, i) => makeSession(i));
+      return {
+        run: (i: number) => bs.set(sids[i], sessions[i]),
+        // Keep the collection the same size for every round and both stores.
+        cleanup: async () => void (await coll.deleteMany({ _id: { $in: sids } as any })),
+      };
+    }
+    case 'set-update': {
+      const updated = Array.from({ length: n }, (_, i) => touchUp(pool[i % pool.length].session));
+      return { run: (i: number) => bs.set(pool[i % pool.length].sid, updated[i]), cleanup: async () => {} };
+    }
+    case 'touch':
+      return { run: (i: number) => bs.touch(pool[i % pool.length].sid, pool[i % pool.length].session), cleanup: async () => {} };
+    case 'destroy': {
+      const sids = Array.from({ length: n }, newSid);
+      const expires = new Date(Date.now() + 86_400_000);
+      // destroy never reads the document, so any document with the id will do.
+      await coll.insertMany(sids.map((_id) => ({ _id, session: '{}', expires }) as any));
+      return { run: (i: number) => bs.destroy(sids[i]), cleanup: async () => {} };
+    }
+  }
+}
+
+async function round(side: Side, op: Op, n: number, concurrency: number): Promise<RoundResult> {
+  const p = await prepare(side, op, n);
+  settle();
+  const r = await runOps(n, concurrency, p.run);
+  await p.cleanup();
+  return r;
+}
+
+export async function runOpsSection(
+  cfg: Config,
+  impls: { ours: Impl; theirs: Impl },
+  url: string,
+  dbName: string,
+  modes: Mode[],
+): Promise<OpsCell[]> {
+  const cells: OpsCell[] = [];
+  for (const mode of modes) {
+    const sides = {} as Record<'ours' | 'theirs', Side>;
+    for (const key of ['ours', 'theirs'] as const) {
+      const client = await newClient(url);
+      const bs = makeStore(impls[key], mode, client, dbName, `ops_${mode}_${key}`);
+      const pool = Array.from({ length: cfg.pool }, (_, i) => ({ sid: newSid(), session: makeSession(i) }));
+      await runOps(pool.length, 16, (i) => bs.set(pool[i].sid, pool[i].session));
+      sides[key] = { bs, pool };
+    }
+    for (const op of OPS) {
+      for (const concurrency of CONCURRENCIES) {
+        // Calibration round (unrecorded, also the warm-up): size each store's rounds to ~opsTargetMs.
+        const minOps = concurrency === 1 ? 20 : 2 * concurrency;
+        const n: Record<string, number> = {};
+        for (const key of ['ours', 'theirs'] as const) {
+          const w = await round(sides[key], op, minOps, concurrency);
+          const perOpMs = w.wallMs / w.ops;
+          let k = Math.round(cfg.opsTargetMs / perOpMs);
+          k = Math.max(minOps, Math.min(cfg.opsMaxOps, k));
+          n[key] = Math.ceil(k / concurrency) * concurrency;
+        }
+        const res = await interleave(cfg.opsRounds, (key) => round(sides[key], op, n[key], concurrency));
+        const cpu = (rs: RoundResult[]) => rs.map((r) => r.cpuUs / r.ops);
+        const tput = (rs: RoundResult[]) => rs.map((r) => (r.ops * 1000) / r.wallMs);
+        const oc = cpu(res.ours), tc = cpu(res.theirs), ot = tput(res.ours), tt = tput(res.theirs);
+        const cell: OpsCell = {
+          mode,
+          op,
+          concurrency,
+          ours: { opsPerRound: n.ours, cpuUsPerOp: oc, opsPerSec: ot },
+          theirs: { opsPerRound: n.theirs, cpuUsPerOp: tc, opsPerSec: tt },
+          cpuRatio: spread(oc.map((v, i) => v / tc[i])),
+          opsRatio: spread(ot.map((v, i) => v / tt[i])),
+        };
+        cells.push(cell);
+        log(
+          `ops ${mode.padEnd(9)} ${op.padEnd(10)} c=${String(concurrency).padEnd(2)}`,
+          `cpu µs/op ours ${median(oc).toFixed(0)} theirs ${median(tc).toFixed(0)} ratio ${cell.cpuRatio.median.toFixed(3)}`,
+          `| ops/s ours ${median(ot).toFixed(0)} theirs ${median(tt).toFixed(0)}`,
+        );
+      }
+    }
+    for (const key of ['ours', 'theirs'] as const) {
+      await sides[key].bs.client.db(dbName).collection(sides[key].bs.collectionName).drop().catch(() => {});
+      await sides[key].bs.store.close();
+    }
+  }
+  return cells;
+}
