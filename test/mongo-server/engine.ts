@@ -664,7 +664,8 @@ export class Engine {
     }
     const copy = cloneDoc(doc);
     if (Object.keys(ops).length) {
-      runMingo(() => mingoUpdate(copy, ops, arrayFilters, undefined, { cloneMode: 'none' }));
+      // mingo refuses any '_id' path; MongoDB allows setting it to its current value, so the guard is ours (checkId).
+      runMingo(() => mingoUpdate(copy, ops, arrayFilters, undefined, { cloneMode: 'none', queryOptions: { idKey: '\u0000' } }));
     }
     return this.checkId(doc, withIdFirst(copy), insert, false);
   }
