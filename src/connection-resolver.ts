@@ -87,6 +87,8 @@ export class ConnectionResolver<TSchema extends Document> {
     this.dbName = options.dbName;
     this.writeConcern = options.writeOperationOptions;
 
+    // An unused clientPromise (mongoUrl wins) must not turn into an unhandled rejection either.
+    Promise.resolve(options.clientPromise).catch(noop);
     // Same precedence as connect-mongo: mongoUrl, then clientPromise, then client.
     if (options.mongoUrl !== undefined) {
       const { mongoUrl, mongoOptions } = options;
