@@ -61,9 +61,12 @@ export function cryptoAdapterStats(adapter: CryptoAdapter): { keyDerivations: nu
   return s && { keyDerivations: s.keyDerivations, cachedKeys: s.cachedKeys() };
 }
 
-const pbkdf2Async = (secret: Uint8Array | string, salt: Uint8Array, iterations: number, keyLen: number, digest: string) =>
+// Async PBKDF2 (libuv thread pool): a derivation never blocks the event loop. Failures get a fixed message.
+const pbkdf2Async = (secret: Uint8Array, salt: Uint8Array, iterations: number, keyLen: number, digest: string) =>
   new Promise<Buffer>((resolve, reject) => {
-    pbkdf2(secret, salt, iterations, keyLen, digest, (err, key) => (err ? reject(err) : resolve(key)));
+    pbkdf2(secret, salt, iterations, keyLen, digest, (err, key) =>
+      err ? reject(new Error(`Unable to derive the encryption key (PBKDF2-${digest})`)) : resolve(key),
+    );
   });
 
 // Decrypt failures never carry the underlying OpenSSL error or any input: only what went wrong, generically.

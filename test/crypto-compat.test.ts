@@ -22,6 +22,7 @@ const kruptein = require('kruptein') as (opts: object) => {
 };
 // asn1.js is kruptein's own dependency; only the tests use it, as the reference DER implementation.
 const asn1 = require('asn1.js');
+type Asn1Builder = { seq(): { obj(...items: unknown[]): void }; key(name: string): { octstr(): unknown } };
 
 const session = JSON.stringify({
   cookie: { originalMaxAge: 86_400_000, expires: '2030-01-01T00:00:00.000Z', httpOnly: true, path: '/' },
@@ -206,7 +207,7 @@ describe('createKrupteinAdapter ⇄ connect-mongo 6.0.0 createKrupteinAdapter (k
 });
 
 describe('hand-written DER codec vs asn1.js (the library kruptein uses)', () => {
-  const aeadSchema = asn1.define('s', function (this: any) {
+  const aeadSchema = asn1.define('s', function (this: Asn1Builder) {
     this.seq().obj(
       this.key('ct').octstr(), this.key('hmac').octstr(), this.key('iv').octstr(),
       this.key('salt').octstr(), this.key('at').octstr(), this.key('aad').octstr(),
