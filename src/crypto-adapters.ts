@@ -78,6 +78,13 @@ function describe(value: unknown): string {
   return typeof value;
 }
 
+/** A short, safe rendering of a rejected option value (never used for secrets). */
+function show(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return describe(value);
+}
+
 function toBytes(value: unknown, option: string, fn: string): Uint8Array {
   if (typeof value === 'string') return Buffer.from(value, 'utf8');
   if (value instanceof ArrayBuffer) return new Uint8Array(value);
@@ -123,16 +130,20 @@ export function createWebCryptoAdapter(options: WebCryptoAdapterOptions): Crypto
   if (secretBytes.length === 0) throw new Error(`${WEBCRYPTO_FN} requires a non-empty secret`);
 
   if (typeof encoding !== 'string' || !WEBCRYPTO_ENCODINGS.includes(encoding)) {
-    throw new TypeError(`${WEBCRYPTO_FN}: option "encoding" must be one of ${WEBCRYPTO_ENCODINGS.join(', ')} (got ${String(encoding)})`);
+    throw new TypeError(`${WEBCRYPTO_FN}: option "encoding" must be one of ${WEBCRYPTO_ENCODINGS.join(', ')} (got ${show(encoding)})`);
   }
   // Web Crypto algorithm names are case-insensitive, so connect-mongo accepts 'aes-gcm' too.
   const algo = typeof algorithm === 'string' ? algorithm.toUpperCase() : '';
   if (algo !== 'AES-GCM' && algo !== 'AES-CBC') {
-    throw new TypeError(`${WEBCRYPTO_FN}: option "algorithm" must be "AES-GCM" or "AES-CBC" (got ${String(algorithm)})`);
+    throw new TypeError(`${WEBCRYPTO_FN}: option "algorithm" must be "AES-GCM" or "AES-CBC" (got ${show(algorithm)})`);
   }
   const gcm = algo === 'AES-GCM';
-  // Faithful quirk: connect-mongo picks the 12-byte default only for the exact spelling 'AES-GCM'.
-  const ivLen = ivLength === undefined ? (algorithm === 'AES-GCM' ? 12 : 16) : checkPositiveInt(ivLength, 'ivLength', WEBCRYPTO_FN, GCM_IV_MAX);
+  // Faithful quirks: null means "default" (`??`), and connect-mongo picks the 12-byte default only for
+  // the exact spelling 'AES-GCM'.
+  const ivLen =
+    ivLength === undefined || ivLength === null
+      ? algorithm === 'AES-GCM' ? 12 : 16
+      : checkPositiveInt(ivLength, 'ivLength', WEBCRYPTO_FN, GCM_IV_MAX);
   if (gcm && (ivLen < GCM_IV_MIN || ivLen > GCM_IV_MAX)) {
     throw new RangeError(`${WEBCRYPTO_FN}: option "ivLength" must be between ${GCM_IV_MIN} and ${GCM_IV_MAX} for AES-GCM (got ${ivLen})`);
   }
@@ -264,17 +275,17 @@ export function createKrupteinAdapter(options: CryptoOptions): CryptoAdapter {
   const m = KRUPTEIN_ALGORITHM.exec(algorithm);
   if (!m || !getCiphers().includes(algorithm)) {
     throw new TypeError(
-      `${KRUPTEIN_FN}: unsupported "algorithm" ${JSON.stringify(algorithm)}; expected aes-128|192|256 with gcm, cbc, ctr, cfb, cfb8 or ofb (lower case)`,
+      `${KRUPTEIN_FN}: unsupported "algorithm" ${show(algorithm)}; expected aes-128|192|256 with gcm, cbc, ctr, cfb, cfb8 or ofb (lower case)`,
     );
   }
   if (typeof hashing !== 'string') throw new TypeError(`${KRUPTEIN_FN}: option "hashing" must be a string (got ${describe(hashing)})`);
   try {
     createHmac(hashing, 'probe').digest();
   } catch {
-    throw new TypeError(`${KRUPTEIN_FN}: unsupported "hashing" ${JSON.stringify(hashing)} (expected a digest such as sha512)`);
+    throw new TypeError(`${KRUPTEIN_FN}: unsupported "hashing" ${show(hashing)} (expected a digest such as sha512)`);
   }
   if (typeof encodeas !== 'string' || !KRUPTEIN_ENCODINGS.includes(encodeas)) {
-    throw new TypeError(`${KRUPTEIN_FN}: option "encodeas" must be one of ${KRUPTEIN_ENCODINGS.join(', ')} (got ${String(encodeas)})`);
+    throw new TypeError(`${KRUPTEIN_FN}: option "encodeas" must be one of ${KRUPTEIN_ENCODINGS.join(', ')} (got ${show(encodeas)})`);
   }
   const enc = encodeas as BufferEncoding;
   const aead = m[2] === 'gcm';

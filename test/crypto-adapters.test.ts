@@ -227,13 +227,13 @@ describe('option validation: early, clear, naming the option', () => {
     expect(web({ secret: 12345 })).toThrow(/"secret"/);
     for (const encoding of ['latin1', 'utf8', 5, null]) expect(web({ secret: 's', encoding })).toThrow(/"encoding"/);
     for (const algorithm of ['AES-CTR', 'aes-256-gcm', 'AES-KW', 1, null]) expect(web({ secret: 's', algorithm })).toThrow(/"algorithm"/);
-    for (const ivLength of [0, -1, 11, 129, 1.5, NaN, '12', null]) expect(web({ secret: 's', ivLength })).toThrow(/"ivLength"/);
+    for (const ivLength of [0, -1, 11, 129, 1.5, NaN, '12', false]) expect(web({ secret: 's', ivLength })).toThrow(/"ivLength"/);
     for (const ivLength of [12, 15, 17]) expect(web({ secret: 's', algorithm: 'AES-CBC', ivLength })).toThrow(RangeError);
     expect(web({ secret: 's', algorithm: 'AES-CBC', ivLength: 12 })).toThrow(/"ivLength" must be 16 for AES-CBC/);
     for (const iterations of [0, -5, 2.5, NaN, Infinity, '1000', null, 2 ** 31]) expect(web({ secret: 's', iterations })).toThrow(/"iterations"/);
     for (const salt of [42, {}, [1, 2], true]) expect(web({ secret: 's', salt })).toThrow(/"salt"/);
     // valid edge values construct fine
-    for (const o of [{ ivLength: 12 }, { ivLength: 128 }, { algorithm: 'AES-CBC', ivLength: 16 }, { iterations: 1 }, { salt: new ArrayBuffer(0) }]) {
+    for (const o of [{ ivLength: 12 }, { ivLength: 128 }, { ivLength: null, salt: null }, { algorithm: 'AES-CBC', ivLength: 16 }, { iterations: 1 }, { salt: new ArrayBuffer(0) }]) {
       expect(web({ secret: 's', ...o })).not.toThrow();
     }
   });
@@ -247,6 +247,7 @@ describe('option validation: early, clear, naming the option', () => {
       expect(kr({ secret: 's', algorithm })).toThrow(/"algorithm"/);
     }
     for (const hashing of ['nope', 'shake256', 7]) expect(kr({ secret: 's', hashing })).toThrow(/"hashing"/);
+    expect(kr({ secret: 's', algorithm: Object.create(null) })).toThrow(/"algorithm" must be a string \(got object\)/);
     for (const encodeas of ['utf8', 'ascii', 'utf16le', 'base32', 3]) expect(kr({ secret: 's', encodeas })).toThrow(/"encodeas"/);
     expect(kr({ secret: 's', algorithm: 'aes-192-cfb8', hashing: 'sha1', encodeas: 'hex' })).not.toThrow();
   });
