@@ -29,7 +29,7 @@ async function serverError(fn: () => Promise<unknown>): Promise<MongoServerError
   throw new Error('expected a MongoServerError, but the operation succeeded');
 }
 
-type Sess = { _id: string; v?: number; created?: number; lastModified?: Date; expires?: Date; [k: string]: unknown };
+type Sess = { _id: string; v?: number; created?: number; lastModified?: Date; expires?: Date };
 
 describe('handshake and server commands', () => {
   it('answers ping, hello (standalone, sessions) and buildInfo', async () => {
@@ -94,9 +94,9 @@ describe('insert, find and cursors', () => {
     await c.insertMany(Array.from({ length: 20 }, (_, i) => ({ _id: `d${String(i).padStart(2, '0')}`, i, even: i % 2 === 0, tag: i < 10 ? 'low' : 'high' })) as Document[]);
     const docs = await c.find({ even: true }, { projection: { i: 1, _id: 0 }, sort: { i: -1 }, skip: 1, limit: 3 }).toArray();
     expect(docs).toEqual([{ i: 16 }, { i: 14 }, { i: 12 }]);
-    const session = await c.findOne({ _id: 'd03', $or: [{ expires: { $exists: false } }, { expires: { $gt: new Date() } }] });
+    const session = await c.findOne({ _id: 'd03', $or: [{ expires: { $exists: false } }, { expires: { $gt: new Date() } }] } as Document);
     expect(session?.i).toBe(3);
-    expect(await c.findOne({ _id: 'nope' })).toBeNull();
+    expect(await c.findOne({ _id: 'nope' } as Document)).toBeNull();
   });
 
   it('serves a cursor over several batches with getMore, and kills cursors', async () => {

@@ -1,5 +1,5 @@
 // Command execution: one method per supported command, everything else refused with mongod's errors.
-import { Binary, Long, ObjectId, serialize, type Document } from 'bson';
+import { Binary, Long, ObjectId, serialize } from 'bson';
 import { Aggregator, Query, update as mingoUpdate } from 'mingo';
 import { CommandError, badValue, unknownField } from './errors';
 import { ScramConversation, makeCredential, type UserSpec } from './scram';
