@@ -161,12 +161,18 @@ export function createWebCryptoAdapter(options: WebCryptoAdapterOptions): Crypto
   const getKey = (): Promise<KeyObject> => {
     if (!keyPromise) {
       stats.keyDerivations++;
-      keyPromise = pbkdf2Async(secretBytes, saltBytes, iter, 32, 'sha256').then((raw) => {
-        key = createSecretKey(raw);
-        raw.fill(0);
-        secretBytes.fill(0); // no longer needed once the key exists
-        return key;
-      });
+      keyPromise = pbkdf2Async(secretBytes, saltBytes, iter, 32, 'sha256').then(
+        (raw) => {
+          key = createSecretKey(raw);
+          raw.fill(0);
+          secretBytes.fill(0); // no longer needed once the key exists
+          return key;
+        },
+        (err: unknown) => {
+          keyPromise = undefined; // a later call may retry
+          throw err;
+        },
+      );
       // Nobody may be awaiting yet; the failure (if any) is rethrown to the caller that awaits it.
       keyPromise.catch(() => {});
     }
@@ -312,7 +318,13 @@ export function createKrupteinAdapter(options: CryptoOptions): CryptoAdapter {
   };
   const getOwnKey = (): Promise<KeyObject> => {
     if (!ownKeyPromise) {
-      ownKeyPromise = derive(ownSalt).then((k) => (ownKey = k));
+      ownKeyPromise = derive(ownSalt).then(
+        (k) => (ownKey = k),
+        (err: unknown) => {
+          ownKeyPromise = undefined; // a later call may retry
+          throw err;
+        },
+      );
       ownKeyPromise.catch(() => {}); // rethrown to whoever awaits it
     }
     return ownKeyPromise;
