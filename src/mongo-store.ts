@@ -142,7 +142,7 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
     const collection = await this.collection();
     const now = new Date();
     const doc = await collection.findOne({ _id, ...this.expiry.liveFilter(now) });
-    const session = doc ? await this.serializer.decode(doc) : null;
+    const session = doc ? await this.serializer.decode(doc, { withLastModified: true }) : null;
     this.emit('get', sid);
     return session;
   }

@@ -204,8 +204,11 @@ export class SessionSerializer<T extends SessionData> {
     return ciphertext;
   }
 
-  /** The session stored in a document, or an error (never a half-read session). */
-  async decode(doc: SessionDocument): Promise<T> {
+  /**
+   * The session stored in a document, or an error (never a half-read session). With touchAfter, get()
+   * passes `withLastModified` so that touch() can skip writes; all() does not (as in connect-mongo).
+   */
+  async decode(doc: SessionDocument, { withLastModified = false } = {}): Promise<T> {
     let stored = doc.session;
     let rawPlaintext: string | undefined;
     // Like connect-mongo, only strings are decrypted: BSON sessions written before encryption was enabled still read.
@@ -234,7 +237,7 @@ export class SessionSerializer<T extends SessionData> {
       session = stored;
     }
     if (!isObject(session)) throw corrupt(`expected an object, found ${session === null ? 'null' : Array.isArray(session) ? 'an array' : typeof session}`);
-    if (this.touchAfterMs > 0 && doc.lastModified) session.lastModified = doc.lastModified;
+    if (withLastModified && this.touchAfterMs > 0 && doc.lastModified) session.lastModified = doc.lastModified;
     return session as unknown as T;
   }
 
