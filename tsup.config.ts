@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { defineConfig } from 'tsup';
 
 // Two builds, because the two module systems get different shapes:
@@ -6,6 +7,9 @@ import { defineConfig } from 'tsup';
 //   namespace object there, so `require('connect-mongo').create` is undefined). `cjsInterop` turns the
 //   single default export of src/index.cjs.ts into `module.exports = ...`; it only runs with splitting on.
 //   Its declarations (dist/index.d.cts, `export =` plus a namespace) are written by scripts/write-cjs-types.ts.
+// Both builds write to dist/ in parallel, so neither may clean it: empty it once, here, before they start.
+rmSync('dist', { recursive: true, force: true });
+
 const shared = {
   sourcemap: true,
   target: 'node20',
@@ -20,7 +24,6 @@ export default defineConfig([
     entry: { index: 'src/index.ts' },
     format: ['esm'],
     dts: true,
-    clean: true,
   },
   {
     ...shared,

@@ -5,10 +5,6 @@
 //   3. otherwise this repository's in-process test server (test/mongo-server), which speaks enough of the
 //      wire protocol for a session store. Examples are not shipped, so they may import test code.
 // Whichever it is gets printed, with any password in MONGO_URL masked.
-import { existsSync, readdirSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-
 export type MongoSource = 'MONGO_URL' | 'mongodb-memory-server' | 'test-server';
 
 export interface ExampleMongo {
@@ -19,41 +15,32 @@ export interface ExampleMongo {
   stop(): Promise<void>;
 }
 
+const LOCATE_LIMIT_MS = 5_000;
 const MEMORY_SERVER_START_LIMIT_MS = 20_000;
 
 export function maskUrl(url: string): string {
   return url.replace(/\/\/([^:@/]+):([^@/]*)@/, '//$1:****@');
 }
 
-/** A mongod binary that mongodb-memory-server could use without downloading anything, if there is one. */
-function localMongodBinary(): string | undefined {
-  const system = process.env.MONGOMS_SYSTEM_BINARY;
-  if (system) return existsSync(system) ? system : undefined;
-  const cacheDirs = [
-    process.env.MONGOMS_DOWNLOAD_DIR,
-    join(process.cwd(), 'node_modules', '.cache', 'mongodb-memory-server'),
-    join(homedir(), '.cache', 'mongodb-binaries'),
-  ].filter((dir): dir is string => Boolean(dir));
-  for (const dir of cacheDirs) {
-    if (!existsSync(dir)) continue;
-    const binary = readdirSync(dir).find((name) => name.startsWith('mongod-'));
-    if (binary) return join(dir, binary);
-  }
-  return undefined;
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
 }
 
-async function startMemoryServer(): Promise<ExampleMongo> {
-  // Never let mongodb-memory-server fetch a binary: a missing one must fail fast, not hang on the network.
-  process.env.MONGOMS_RUNTIME_DOWNLOAD = 'false';
-  const { MongoMemoryServer } = await import('mongodb-memory-server-core');
-  let timer: NodeJS.Timeout | undefined;
-  const server = await Promise.race([
-    MongoMemoryServer.create(),
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`not started within ${MEMORY_SERVER_START_LIMIT_MS} ms`)), MEMORY_SERVER_START_LIMIT_MS);
-    }),
-  ]).finally(() => clearTimeout(timer));
-  return { url: server.getUri(), source: 'mongodb-memory-server', stop: async () => void (await server.stop()) };
+/**
+ * mongodb-memory-server, only if a mongod binary is already on disk (MONGOMS_SYSTEM_BINARY or its download
+ * cache, as its own DryMongoBinary finds it): undefined when there is none, so nothing is ever downloaded.
+ */
+async function startMemoryServer(): Promise<{ mongo: ExampleMongo; binary: string } | undefined> {
+  const { DryMongoBinary, MongoMemoryServer } = await import('mongodb-memory-server-core');
+  const binary = await within(DryMongoBinary.locateBinary(await DryMongoBinary.generateOptions()), LOCATE_LIMIT_MS, 'locating mongod');
+  if (!binary) return undefined;
+  const server = await within(MongoMemoryServer.create({ binary: { systemBinary: binary } }), MEMORY_SERVER_START_LIMIT_MS, 'starting mongod');
+  const url = server.getUri().replace(/\/$/, '');
+  return { binary, mongo: { url, source: 'mongodb-memory-server', stop: async () => void (await server.stop()) } };
 }
 
 async function startTestServer(): Promise<ExampleMongo> {
@@ -69,17 +56,16 @@ export async function startExampleMongo(log: (line: string) => void = console.lo
     log(`MongoDB: MONGO_URL (${maskUrl(external)})`);
     return { url: external, source: 'MONGO_URL', stop: async () => {} };
   }
-  const binary = localMongodBinary();
-  if (binary) {
-    try {
-      const mongo = await startMemoryServer();
-      log(`MongoDB: embedded mongodb-memory-server (${binary}) at ${mongo.url}`);
-      return mongo;
-    } catch (error) {
-      log(`MongoDB: mongodb-memory-server could not start (${(error as Error).message}); falling back`);
+  try {
+    const found = await startMemoryServer();
+    if (found) {
+      log(`MongoDB: embedded mongodb-memory-server (${found.binary}) at ${found.mongo.url}`);
+      return found.mongo;
     }
+  } catch (error) {
+    log(`MongoDB: mongodb-memory-server unavailable (${(error as Error).message.split('\n')[0]}); using the test server`);
   }
   const mongo = await startTestServer();
-  log(`MongoDB: embedded test server from test/mongo-server at ${mongo.url} (in memory: data is lost when the app stops; set MONGO_URL to keep it)`);
+  log(`MongoDB: embedded test server (test/mongo-server; no usable mongod binary here) at ${mongo.url}; in memory, so sessions last until the app stops: set MONGO_URL to keep them`);
   return mongo;
 }
