@@ -114,8 +114,12 @@ export class ConnectionResolver<TSchema extends Document> {
       this.fallbackClient = () => promise.then((c) => (clientProblem(c) ? null : c), () => null);
     } else {
       const client = options.client as MongoClient;
-      // The driver connects a client lazily on its first operation, so no explicit connect() here.
-      this.acquire = async () => client;
+      // Connected explicitly (a no-op once connected): a client whose first connect failed stays closed
+      // in driver 7, and only connect() brings it back; a failure here is retried by the next call.
+      this.acquire = async () => {
+        if (typeof client.connect === 'function') await client.connect();
+        return client;
+      };
       this.fallbackClient = async () => client;
     }
   }
