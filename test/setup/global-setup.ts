@@ -26,13 +26,35 @@ const withTimeout = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
     );
   });
 
-/** A mongod from mongodb-memory-server, but only when it has a binary already (no download waits in CI). */
+/**
+ * A mongod binary for mongodb-memory-server, without ever making CI wait on a network that is not there:
+ * MONGOMS_SYSTEM_BINARY or a cached binary; otherwise a download, only if the download host answers a
+ * HEAD request within 3 s (MONGOMS_RUNTIME_DOWNLOAD=false turns downloads off), bounded in time.
+ */
+async function findBinary(): Promise<string | undefined> {
+  const { DryMongoBinary, MongoBinary } = await import('mongodb-memory-server-core');
+  const options = await DryMongoBinary.generateOptions();
+  const located = await withTimeout(DryMongoBinary.locateBinary(options), 5_000, 'locating a mongod binary');
+  if (located || options.systemBinary) return located;
+  if (/^(false|0|no)$/i.test(process.env.MONGOMS_RUNTIME_DOWNLOAD ?? '')) return undefined;
+  const { default: DownloadUrl } = await import('mongodb-memory-server-core/lib/util/MongoBinaryDownloadUrl.js');
+  const url = await new DownloadUrl({ platform: options.platform, arch: options.arch, version: options.version, os: options.os }).getDownloadUrl();
+  try {
+    const head = await fetch(url, { method: 'HEAD', signal: AbortSignal.timeout(3_000) });
+    if (!head.ok) return undefined;
+  } catch {
+    return undefined; // offline: fall through at once
+  }
+  const limit = Number(process.env.MONGOMS_DOWNLOAD_TIMEOUT_MS ?? 120_000);
+  return withTimeout(MongoBinary.download({ ...options, checkMD5: false }), limit, `downloading ${url}`);
+}
+
+/** A mongod from mongodb-memory-server (test commands enabled, for failpoints), when a binary can be had. */
 async function tryMemoryServer(): Promise<Resolved | undefined> {
   try {
-    const { DryMongoBinary, MongoMemoryServer } = await import('mongodb-memory-server-core');
-    const options = await DryMongoBinary.generateOptions();
-    const binary = await withTimeout(DryMongoBinary.locateBinary(options), 5_000, 'locating a mongod binary');
+    const binary = await findBinary();
     if (!binary) return undefined;
+    const { MongoMemoryServer } = await import('mongodb-memory-server-core');
     const mms = await withTimeout(
       MongoMemoryServer.create({ binary: { systemBinary: binary }, instance: { args: ['--setParameter', 'enableTestCommands=1'] } }),
       30_000,
