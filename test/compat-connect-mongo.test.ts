@@ -198,7 +198,7 @@ describe('connect-mongo 6.0.0 ⇄ this store, same collection', () => {
     await cm.set(id, makeSession({ t: 1 }, 60_000));
     const coll = await rawCollection(dbName);
     const before = await coll.findOne({ _id: id as never });
-    const read = (await us.get(id)) as { cookie: unknown; lastModified: Date };
+    const read = (await us.get(id)) as unknown as { cookie: unknown; lastModified: Date };
     read.cookie = makeSession({}, 30 * 60_000).cookie;
     await us.touch(id, read as never);
     expect(await coll.findOne({ _id: id as never })).toEqual(before);

@@ -48,8 +48,10 @@ export async function rawClient(): Promise<MongoClient> {
 
 /** A session as express-session hands it to a store: a real Cookie, plus data. */
 export function makeSession<D extends object>(data: D = {} as D, maxAge: number | null = 60 * 60 * 1000) {
-  const cookie = new session.Cookie({ maxAge: maxAge ?? undefined, httpOnly: true, path: '/' });
-  return { cookie, ...data } as unknown as session.SessionData & D;
+  // @types/express-session declares no constructor arguments; the real Cookie takes the cookie options
+  const CookieClass = session.Cookie as unknown as new (o: object) => session.Cookie & { toJSON(): Record<string, unknown> };
+  const cookie = new CookieClass({ maxAge: maxAge ?? undefined, httpOnly: true, path: '/' });
+  return { cookie, ...data } as unknown as session.SessionData & D & { cookie: typeof cookie };
 }
 
 /** What the session looks like after a JSON round trip (the cookie's expires becomes a string). */

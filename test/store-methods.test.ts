@@ -158,7 +158,7 @@ describe('all / length / clear', () => {
     await store.set(sid(), b);
     const all = await store.all();
     expect(Array.isArray(all)).toBe(true);
-    expect((all as Array<{ name: string }>).map((s) => s.name).sort()).toEqual(['a', 'b']);
+    expect((all as unknown as Array<{ name: string }>).map((s) => s.name).sort()).toEqual(['a', 'b']);
     expect(all).toContainEqual(asJson(a));
     expect(await store.length()).toBe(2);
     const lengthArgs = await new Promise<unknown[]>((resolve) => store.length((...x: unknown[]) => resolve(x)));
