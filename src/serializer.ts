@@ -2,7 +2,7 @@
 // unserialize, crypto / cryptoAdapter, transformId (the document _id), timestamps and touchAfter
 // (lastModified). Everything here must keep the stored bytes identical to connect-mongo 6's.
 import type { SessionData } from 'express-session';
-import { BSON, type Document, type UpdateFilter } from 'mongodb';
+import { BSON, type UpdateFilter } from 'mongodb';
 import { createKrupteinAdapter, type CryptoAdapter, type CryptoOptions } from './crypto-adapters';
 import { checkOptions, isBoolean, isFunction, isPlainObject, numberIn, optional, type Check, type Rules } from './option-checks';
 
