@@ -83,7 +83,7 @@ describe('TTL monitor', () => {
     if (ownServer) return (await startOwn({ ttlMonitorSleepSecs: 1 })).url;
     const admin = track(new MongoClient(mongoUrl())).db('admin');
     const { was } = await admin.command({ setParameter: 1, ttlMonitorSleepSecs: 1 });
-    cleanups.unshift(() => admin.command({ setParameter: 1, ttlMonitorSleepSecs: was }));
+    cleanups.push(() => admin.command({ setParameter: 1, ttlMonitorSleepSecs: was }));
     return mongoUrl();
   }
 
