@@ -11,7 +11,7 @@ const dbName = uniqueDbName('cm');
 let store: InstanceType<typeof ConnectMongo>;
 let client: MongoClient;
 
-const session = (maxAgeMs: number, data: Record<string, unknown> = {}): SessionData =>
+const session = (maxAgeMs: number, data: Record<string, unknown> = {}): SessionData & { lastModified?: Date } =>
   ({ cookie: { originalMaxAge: maxAgeMs, expires: new Date(Date.now() + maxAgeMs), httpOnly: true, path: '/' }, ...data }) as unknown as SessionData;
 
 beforeAll(async () => {

@@ -1,5 +1,5 @@
 // Command execution: one method per supported command, everything else refused with mongod's errors.
-import { Binary, Long, ObjectId, serialize } from 'bson';
+import { Binary, Decimal128, Long, ObjectId, serialize } from 'bson';
 import { Aggregator, Query, update as mingoUpdate } from 'mingo';
 import { CommandError, badValue, unknownField } from './errors';
 import { ScramConversation, makeCredential, type UserSpec } from './scram';
@@ -150,6 +150,24 @@ function withIdFirst(doc: Doc): Doc {
 }
 
 const sameBytes = (a: Doc, b: Doc) => Buffer.compare(serialize(a), serialize(b)) === 0;
+
+/**
+ * Documents a filter can match, in natural order. A top-level _id equality (the session-store access path)
+ * is answered from the _id map, as mongod uses the _id index; mingo still applies the whole filter.
+ */
+function candidates(coll: Collection | undefined, filter: unknown): Doc[] {
+  if (!coll) return [];
+  if (isPlainObject(filter) && '_id' in filter) {
+    const id = filter._id;
+    const isOperatorObject = isPlainObject(id) && Object.keys(id).some((k) => k.startsWith('$'));
+    const comparable = id !== null && id !== undefined && !(id instanceof RegExp) && !Array.isArray(id) && !(id instanceof Decimal128);
+    if (comparable && !isOperatorObject) {
+      const doc = coll.docs.get(valueKey(id));
+      return doc ? [doc] : [];
+    }
+  }
+  return [...coll.docs.values()];
+}
 
 export class Engine {
   readonly storage = new Storage();
@@ -493,12 +511,8 @@ export class Engine {
   // ---- reads ----------------------------------------------------------------------------------
 
   private matching(coll: Collection | undefined, filter: unknown): Doc[] {
-    if (!coll) {
-      asQuery(filter);
-      return [];
-    }
     const q = asQuery(filter);
-    return runMingo(() => q.find([...coll.docs.values()]).all() as Doc[]);
+    return runMingo(() => q.find(candidates(coll, filter)).all() as Doc[]);
   }
 
   private find(body: Doc): Doc {
@@ -516,7 +530,7 @@ export class Engine {
     const q = asQuery(body.filter);
     const docs = runMingo(() => {
       const projection = body.projection && Object.keys(body.projection).length ? body.projection : undefined;
-      let cursor = q.find(coll ? [...coll.docs.values()] : [], projection);
+      let cursor = q.find(candidates(coll, body.filter), projection);
       if (body.sort && Object.keys(body.sort).length) cursor = cursor.sort(body.sort);
       if (skip) cursor = cursor.skip(skip);
       if (limit) cursor = cursor.limit(limit);
@@ -579,8 +593,7 @@ export class Engine {
         collectionResolver: (n: string) => [...(this.storage.get(db, n)?.docs.values() ?? [])].map(cloneDoc),
       }).run(input.map(cloneDoc)) as Doc[],
     );
-    const batchSize = optionalInt('aggregate', body, 'batchSize');
-    return this.cursorReply(`${db}.${name}`, results, (body.cursor as Doc).batchSize ?? batchSize ?? DEFAULT_BATCH, false, true);
+    return this.cursorReply(`${db}.${name}`, results, (body.cursor as Doc).batchSize ?? DEFAULT_BATCH, false, true);
   }
 
   // ---- writes ---------------------------------------------------------------------------------
