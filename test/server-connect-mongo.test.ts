@@ -12,7 +12,7 @@ let store: InstanceType<typeof ConnectMongo>;
 let client: MongoClient;
 
 const session = (maxAgeMs: number, data: Record<string, unknown> = {}): SessionData & { lastModified?: Date } =>
-  ({ cookie: { originalMaxAge: maxAgeMs, expires: new Date(Date.now() + maxAgeMs), httpOnly: true, path: '/' }, ...data }) as unknown as SessionData;
+  ({ cookie: { originalMaxAge: maxAgeMs, expires: new Date(Date.now() + maxAgeMs), httpOnly: true, path: '/' }, ...data }) as unknown as SessionData & { lastModified?: Date };
 
 beforeAll(async () => {
   store = ConnectMongo.create({ mongoUrl: mongoUrl(), dbName, collectionName: 'sessions', timestamps: true });
