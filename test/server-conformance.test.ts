@@ -126,6 +126,27 @@ describe('insert, find and cursors', () => {
     }
   });
 
+  it('closes a singleBatch find cursor after its first batch (cursor id 0)', async () => {
+    const c = db.collection('single');
+    await c.insertMany([{ i: 1 }, { i: 2 }, { i: 3 }, { i: 4 }]);
+    const reply = await db.command({ find: 'single', filter: {}, sort: { i: 1 }, batchSize: 2, singleBatch: true }, { promoteLongs: false });
+    expect(reply.cursor.id.isZero()).toBe(true);
+    expect(reply.cursor.firstBatch.map((d: Document) => d.i)).toEqual([1, 2]);
+    expect((await c.find({}).sort({ i: 1 }).limit(-3).toArray()).map((d) => d.i)).toEqual([1, 2, 3]);
+    const open = await db.command({ find: 'single', filter: {}, batchSize: 2 }, { promoteLongs: false });
+    expect(open.cursor.id.isZero()).toBe(false);
+    const killed = await db.command({ killCursors: 'single', cursors: [open.cursor.id] }, { promoteLongs: false });
+    expect(killed.cursorsKilled.map(String)).toEqual([String(open.cursor.id)]);
+  });
+
+  it('ends sessions', async () => {
+    const session = client.startSession();
+    await db.collection('sessions_used').insertOne({ a: 1 }, { session });
+    const reply = await client.db('admin').command({ endSessions: [session.id] });
+    expect(reply.ok).toBe(1);
+    await session.endSession();
+  });
+
   it('counts with countDocuments (aggregate), estimatedDocumentCount and distinct', async () => {
     const c = db.collection('counting');
     await c.insertMany([{ k: 'a' }, { k: 'b' }, { k: 'a' }, { k: ['c', 'a'] }, { other: 1 }]);

@@ -1,5 +1,5 @@
 // Command execution: one method per supported command, everything else refused with mongod's errors.
-import { Binary, Decimal128, Long, ObjectId, serialize } from 'bson';
+import { Binary, Decimal128, Long, ObjectId, calculateObjectSize, serialize } from 'bson';
 import { Aggregator, Query, update as mingoUpdate } from 'mingo';
 import { CommandError, badValue, unknownField } from './errors';
 import { ScramConversation, makeCredential, type UserSpec } from './scram';
@@ -61,8 +61,11 @@ interface CursorState {
   ns: string;
   docs: Doc[];
   pos: number;
-  batchSize?: number;
+  lastUsed: number;
 }
+
+/** mongod's cursorTimeoutMillis: idle cursors are reaped after 10 minutes. */
+const CURSOR_TIMEOUT_MS = 10 * 60 * 1000;
 
 /** What the network layer must do besides sending the reply. */
 export interface FailAction {
@@ -456,14 +459,19 @@ export class Engine {
   // ---- cursors --------------------------------------------------------------------------------
 
   private cursorReply(ns: string, docs: Doc[], batchSize: number | undefined, single: boolean, first: boolean): Doc {
-    const state: CursorState = { ns, docs, pos: 0, batchSize };
+    const state: CursorState = { ns, docs, pos: 0, lastUsed: Date.now() };
     const batch = this.takeBatch(state, batchSize);
     let id = Long.ZERO;
     if (!single && state.pos < docs.length) {
       id = Long.fromBigInt(BigInt.asIntN(64, (BigInt(Math.floor(Math.random() * 2 ** 31)) << 31n) | BigInt(Math.floor(Math.random() * 2 ** 31)) | 1n));
+      this.reapIdleCursors(state.lastUsed);
       this.cursors.set(id.toString(), state);
     }
     return { cursor: { id, ns, [first ? 'firstBatch' : 'nextBatch']: batch }, ok: 1 };
+  }
+
+  private reapIdleCursors(now: number): void {
+    for (const [id, c] of this.cursors) if (now - c.lastUsed > CURSOR_TIMEOUT_MS) this.cursors.delete(id);
   }
 
   private takeBatch(state: CursorState, batchSize: number | undefined): Doc[] {
@@ -471,7 +479,7 @@ export class Engine {
     let bytes = 0;
     while (state.pos < state.docs.length && (batchSize === undefined || out.length < batchSize)) {
       const doc = state.docs[state.pos];
-      const size = serialize(doc).length;
+      const size = calculateObjectSize(doc);
       // Keep each reply under mongod's 16 MiB batch limit (always at least one document).
       if (out.length > 0 && bytes + size > MAX_BSON_SIZE) break;
       out.push(doc);
@@ -489,6 +497,7 @@ export class Engine {
     if (!state) throw new CommandError(43, `cursor id ${key} not found`);
     const ns = `${body.$db}.${String(body.collection)}`;
     if (ns !== state.ns) throw new CommandError(13, `Requested getMore on namespace '${ns}', but cursor belongs to a different namespace ${state.ns}`);
+    state.lastUsed = Date.now();
     const batch = this.takeBatch(state, optionalInt('getMore', body, 'batchSize') || undefined);
     const done = state.pos >= state.docs.length;
     if (done) this.cursors.delete(key);
@@ -603,7 +612,7 @@ export class Engine {
   private insertOne(coll: Collection, raw: Doc): Doc {
     const doc = withIdFirst(raw);
     if (Array.isArray(doc._id) || doc._id instanceof RegExp) throw new CommandError(2, `can't use an array for _id`);
-    if (serialize(doc).length > MAX_BSON_SIZE) throw new CommandError(10334, `object to insert exceeds the maximum BSON size`);
+    if (calculateObjectSize(doc) > MAX_BSON_SIZE) throw new CommandError(10334, `object to insert exceeds the maximum BSON size`);
     coll.checkUnique(doc, undefined, this.matchesPartial);
     coll.docs.set(valueKey(doc._id), doc);
     return doc;
@@ -696,7 +705,7 @@ export class Engine {
 
   private storeUpdated(coll: Collection, before: Doc, after: Doc): boolean {
     if (sameBytes(before, after)) return false;
-    if (serialize(after).length > MAX_BSON_SIZE) throw new CommandError(17419, 'Resulting document after update is larger than 16777216');
+    if (calculateObjectSize(after) > MAX_BSON_SIZE) throw new CommandError(17419, 'Resulting document after update is larger than 16777216');
     const key = valueKey(before._id);
     coll.checkUnique(after, key, this.matchesPartial);
     coll.docs.set(key, after);
@@ -860,7 +869,7 @@ export class Engine {
     const dbs: Doc[] = [];
     for (const [name, colls] of this.storage.dbs) {
       let size = 0;
-      for (const c of colls.values()) for (const d of c.docs.values()) size += serialize(d).length;
+      for (const c of colls.values()) for (const d of c.docs.values()) size += calculateObjectSize(d);
       totalSize += size;
       dbs.push(body.nameOnly === true ? { name } : { name, sizeOnDisk: size, empty: size === 0 });
     }
