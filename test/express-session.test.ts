@@ -128,6 +128,20 @@ describe.each(FRAMEWORKS)('%s + express-session + MongoStore', (framework) => {
       expect(app.errors).toEqual([]);
     });
 
+    it("dropping req.session with unset: 'destroy' removes the document; with unset: 'keep' it stays", async () => {
+      const destroying = await setup({}, { unset: 'destroy' });
+      const r1 = await destroying.agent.get('/count').expect(200);
+      await destroying.agent.post('/unset').expect(200);
+      expect(await (await destroying.sessions()).countDocuments({ _id: r1.body.id })).toBe(0);
+
+      const keeping = await setup({}, { unset: 'keep' });
+      const r2 = await keeping.agent.get('/count').expect(200);
+      await keeping.agent.post('/unset').expect(200);
+      expect(await (await keeping.sessions()).countDocuments({ _id: r2.body.id })).toBe(1);
+      expect((await keeping.agent.get('/peek').expect(200)).body.count).toBe(1);
+      expect([...destroying.app.errors, ...keeping.app.errors]).toEqual([]);
+    });
+
     it('save() writes through the store before the response', async () => {
       const { app, agent, sessions } = await setup();
       await agent.get('/count').expect(200);

@@ -141,6 +141,12 @@ function routes(options: AppOptions): Record<string, (req: Req, res: Res, next: 
       const id = req.sessionID;
       req.session.destroy((err) => (err ? next(err) : send(res, { destroyed: id })));
     },
+    // Dropping req.session: with `unset: 'destroy'` express-session destroys it in the store at the end.
+    'POST /unset': (req, res) => {
+      const id = req.sessionID;
+      (req as { session: unknown }).session = null;
+      send(res, { unset: id });
+    },
     // Explicit save, then what the store holds at that moment (before express-session's own end-of-request save).
     'POST /save': (req, res, next) => {
       req.session.note = query(req).get('note') ?? '';
