@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Reruns the integration tests with other mongodb driver majors: `bash scripts/driver-matrix.sh 5 6`.
+# Each major runs in a scratch copy of the repository under a temp dir, where `npm install --no-save
+# mongodb@N` happens; the developer's own node_modules is never touched. test/package-driver.test.ts fails
+# the run unless driver N is the one that actually loaded.
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+results="$repo/.tmp/test-results"
+mkdir -p "$results"
+
+for major in "$@"; do
+  scratch="$(mktemp -d "${TMPDIR:-/tmp}/cmn-driver-$major.XXXXXX")"
+  trap 'rm -rf "$scratch"' EXIT
+  echo "--- mongodb@$major: scratch copy in $scratch"
+  # The working tree as the developer has it (tracked and new files, not ignored ones).
+  (cd "$repo" && git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' f; do
+    [ -e "$f" ] && printf '%s\0' "$f"
+  done | xargs -0 cp --parents -t "$scratch")
+  # Hard links make the copy cheap; npm replaces packages by writing new files, so the originals stay as they
+  # are. Its hidden lockfile is rewritten in place, so that one file is a real copy.
+  cp -al "$repo/node_modules" "$scratch/node_modules"
+  rm -f "$scratch/node_modules/.package-lock.json"
+  cp "$repo/node_modules/.package-lock.json" "$scratch/node_modules/.package-lock.json" 2>/dev/null || true
+  (cd "$scratch" && npm install --no-save --no-audit --no-fund --prefer-offline --loglevel=error "mongodb@$major")
+  loaded="$(cd "$scratch" && node -p "require('mongodb/package.json').version")"
+  echo "--- mongodb@$major: installed driver $loaded"
+  [ "${loaded%%.*}" = "$major" ] || { echo "expected mongodb $major.x, found $loaded" >&2; exit 1; }
+  # Everything but the example apps (child processes; driver-independent wiring, covered by the main run).
+  (cd "$scratch" && EXPECT_MONGODB_MAJOR="$major" npx vitest run --exclude 'test/example-*' \
+    --reporter=default --reporter=json --outputFile.json="$results/driver-$major.json")
+  rm -rf "$scratch"
+  trap - EXIT
+done

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# `npm test`: every check the project has, in order, stopping at the first failure.
+#   1 typecheck   2 lint   3 vitest + coverage (driver 7)   4 driver matrix (mongodb 5, 6)
+#   5 build   6 package checks (contents, publint, attw, ESM/CJS/TS smoke installs)   7 example smoke tests
+# Results of each vitest run and check land in .tmp/test-results/, from which the last line is counted.
+set -Eeuo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/node_modules/.bin:$PATH"
+results=.tmp/test-results
+rm -rf "$results" && mkdir -p "$results"
+
+total_steps=7
+current=0
+current_name=""
+started_all=$SECONDS
+timings=()
+
+on_error() {
+  echo ""
+  echo "npm test: FAILED in step $current/$total_steps ($current_name)"
+}
+trap on_error ERR
+
+step() {
+  current=$((current + 1))
+  current_name="$1"
+  shift
+  echo ""
+  echo "=============================================================="
+  echo "== [$current/$total_steps] $current_name"
+  echo "=============================================================="
+  local started=$SECONDS
+  "$@"
+  local took=$((SECONDS - started))
+  timings+=("$(printf '%4ss  %s' "$took" "$current_name")")
+  echo "-- $current_name: ok (${took}s)"
+}
+check() { # a non-vitest check counts as one passed test
+  "$@"
+  echo "pass $current_name" >> "$results/checks.txt"
+}
+
+step "typecheck (tsc --noEmit)" check tsc --noEmit
+step "lint (eslint, --max-warnings 0)" check eslint . --max-warnings 0
+step "unit + integration tests, mongodb driver 7, coverage >= 90% lines/branches on src/" \
+  vitest run --coverage --exclude 'test/example-*' \
+  --reporter=default --reporter=json --outputFile.json="$results/driver-7.json"
+step "driver matrix: integration tests with mongodb 5 and 6 (scratch copies)" bash scripts/driver-matrix.sh 5 6
+step "build (tsup: ESM + CJS + declarations)" check npm run --silent build
+step "package checks: npm pack, contents, publint, attw, smoke installs (.mjs, .cjs, tsc)" bash scripts/check-package.sh
+step "example smoke tests (npm start, restart keeps the session, every example answers)" \
+  vitest run test/example- --reporter=default --reporter=json --outputFile.json="$results/examples.json"
+
+trap - ERR
+echo ""
+echo "== durations"
+printf '%s\n' "${timings[@]}"
+printf '%4ss  total\n' "$((SECONDS - started_all))"
+node scripts/summarize-tests.mjs "$results"
