@@ -72,6 +72,8 @@ export class ConnectionResolver<TSchema extends Document> {
   private pending: Promise<Collection<TSchema>> | null = null;
   /** The client of the last successful attempt: the one close() closes. */
   private client: MongoClient | null = null;
+  /** A client whose connect() is in flight: close() aborts it instead of waiting out server selection. */
+  private connecting: MongoClient | null = null;
   private readonly fallbackClient: (() => Promise<MongoClient | null>) | null;
 
   /** `prepare` runs once per successful connection (TTL index); it must not reject. */
@@ -98,7 +100,7 @@ export class ConnectionResolver<TSchema extends Document> {
         const client = first ?? new MongoClient(mongoUrl, mongoOptions);
         first = null;
         try {
-          await client.connect();
+          await this.connectClient(client);
         } catch (err) {
           // Release whatever the failed attempt opened; the next call starts from a fresh client.
           await client.close().catch(noop);
@@ -117,7 +119,7 @@ export class ConnectionResolver<TSchema extends Document> {
       // Connected explicitly (a no-op once connected): a client whose first connect failed stays closed
       // in driver 7, and only connect() brings it back; a failure here is retried by the next call.
       this.acquire = async () => {
-        if (typeof client.connect === 'function') await client.connect();
+        if (typeof client.connect === 'function') await this.connectClient(client);
         return client;
       };
       this.fallbackClient = async () => client;
@@ -136,6 +138,15 @@ export class ConnectionResolver<TSchema extends Document> {
     return this.pending;
   }
 
+  private async connectClient(client: MongoClient): Promise<void> {
+    this.connecting = client;
+    try {
+      await client.connect();
+    } finally {
+      if (this.connecting === client) this.connecting = null;
+    }
+  }
+
   private async connect(): Promise<Collection<TSchema>> {
     const client = await this.acquire();
     const problem = clientProblem(client);
@@ -151,13 +162,16 @@ export class ConnectionResolver<TSchema extends Document> {
 
   /**
    * Closes the client, whoever created it: connect-mongo does the same, and apps rely on
-   * `store.close()` to release a client they handed over. Waits for an attempt in flight so
-   * no socket or timer outlives the returned promise.
+   * `store.close()` to release a client they handed over. A connect() in flight is aborted (all
+   * supported drivers reject it at once); anything else in flight is awaited, so no socket or timer
+   * outlives the returned promise.
    */
   async close(): Promise<void> {
+    const aborted = this.connecting;
+    if (aborted) await aborted.close().catch(noop);
     if (this.pending) await this.pending.catch(noop);
     const client = this.client ?? (this.fallbackClient ? await this.fallbackClient() : null);
-    if (client) await client.close();
+    if (client && client !== aborted) await client.close();
   }
 }
 

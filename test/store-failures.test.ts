@@ -113,6 +113,24 @@ describe('close()', () => {
     expect(unhandled).toEqual([]);
   });
 
+  it('aborts a connection attempt in flight instead of waiting out server selection', async () => {
+    const port = await deadPort();
+    const unhandled = await captureUnhandled(async () => {
+      // Server selection would take 10 minutes, far beyond the test timeout: close() must not wait for it.
+      const slow = { serverSelectionTimeoutMS: 600_000 };
+      const own = MongoStore.create({ mongoUrl: `mongodb://127.0.0.1:${port}`, mongoOptions: slow });
+      const pendingGet = own.get('x').then(
+        () => 'resolved',
+        () => 'rejected',
+      );
+      await own.close();
+      expect(await pendingGet).toBe('rejected');
+      const given = MongoStore.create({ client: new MongoClient(`mongodb://127.0.0.1:${port}`, slow) });
+      await given.close();
+    });
+    expect(unhandled).toEqual([]);
+  });
+
   it('closes the client the store opened (no pooled connection stays open)', async () => {
     const client = new MongoClient(mongoUrl());
     const closed: string[] = [];
