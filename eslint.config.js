@@ -32,4 +32,9 @@ export default tseslint.config(
     languageOptions: { sourceType: 'commonjs', globals: { ...nodeGlobals, ...commonJsGlobals } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
+  {
+    // `import x = require(...)` is how a CommonJS TypeScript file consumes an `export =` module.
+    files: ['**/*.cts'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

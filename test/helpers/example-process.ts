@@ -39,7 +39,7 @@ export function startApp({ command, file, env = {}, timeoutMs = 45_000 }: StartO
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   // 'close' fires once every process holding the output pipes (npm, tsx, the app) is gone.
   const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const killGroup = (signal: NodeJS.Signals) => {
