@@ -25,7 +25,8 @@ describe('mongodb driver under test', () => {
     try {
       // The client's handshake metadata names the version of the driver code that actually runs
       // (a plain object in driver 5, a promise in later majors).
-      const metadata = (await client.options.metadata) as { driver: { version: string } };
+      // `metadata` is internal to the driver (not in its types), hence the cast.
+      const metadata = (await (client.options as unknown as { metadata: unknown }).metadata) as { driver: { version: string } };
       expect(metadata.driver.version).toBe(driverPackage.version);
       await client.connect();
       expect((await client.db('admin').command({ ping: 1 })).ok).toBe(1);
