@@ -21,18 +21,18 @@ export function config(quick: boolean): Config {
     ? {
         quick,
         opsRounds: 3,
-        opsTargetMs: 60,
+        opsTargetMs: 50,
         opsMaxOps: 2000,
         pool: 64,
         elRounds: 2,
         elMs: 400,
         elConcurrency: 200,
         expressRounds: 2,
-        expressSec: 2,
+        expressSec: 1.5,
         expressConnections: 10,
         allN: 200,
         allRounds: 2,
-        commandsReps: 3,
+        commandsReps: 2,
       }
     : {
         quick,

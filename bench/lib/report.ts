@@ -159,3 +159,39 @@ export function markdown(r: Results): string {
   }
   return L.join('\n');
 }
+
+/** The short version for the project README: key figures and targets, pointing at the full report. */
+export function readmeBlock(r: Results): string {
+  const m = r.meta;
+  const L: string[] = [];
+  const opCell = (mode: string, op: string, c: number) => r.ops?.find((x) => x.mode === mode && x.op === op && x.concurrency === c);
+  L.push(`Latest run: ${m.date.slice(0, 10)}, ${m.machine.cpu} (${m.machine.cores} cores), Node ${m.node}, driver ${m.versions.mongodb}, ${m.server.startsWith('project') ? 'the project test server in its own process' : m.server}${m.quick ? ', quick mode' : ''}. Ratio = ours ÷ connect-mongo 6.0.0, median of interleaved rounds (min–max); ±15 % is noise.`, '');
+  L.push('| Figure | ours | connect-mongo 6.0.0 | ratio |', '|---|--:|--:|--:|');
+  for (const [mode, label] of [['plain', 'plain'], ['webcrypto', 'WebCrypto'], ['kruptein', 'legacy kruptein']] as const) {
+    for (const [op, opLabel] of [['get-hit', 'get'], ['set-update', 'set (update)']] as const) {
+      const c = opCell(mode, op, 64);
+      if (c) L.push(`| ${label}: client CPU per ${opLabel}, µs (64 concurrent) | ${plainNum(med(c.ours.cpuUsPerOp))} | ${plainNum(med(c.theirs.cpuUsPerOp))} | ${sp(c.cpuRatio)} |`);
+    }
+  }
+  for (const c of r.eventLoop ?? []) {
+    if (c.mode === 'plain') continue;
+    L.push(`| ${c.mode}: event-loop delay p99, ms (${c.concurrency} concurrent get+set) | ${f(med(c.ours.map((x) => x.p99Ms)), 1)} | ${f(med(c.theirs.map((x) => x.p99Ms)), 1)} | ${sp(c.p99Ratio)} |`);
+  }
+  for (const c of r.express ?? []) {
+    L.push(`| ${c.mode}: Express req/s (${c.connections} connections) | ${f(med(c.ours.map((x) => x.reqPerSec)))} | ${f(med(c.theirs.map((x) => x.reqPerSec)))} | ${sp(c.reqRatio)} |`);
+  }
+  for (const c of r.all ?? []) {
+    L.push(`| ${c.mode}: all() over ${c.sessions} sessions, ms | ${f(med(c.ours.map((x) => x.ms)))} | ${f(med(c.theirs.map((x) => x.ms)))} | ${sp(c.msRatio)} |`);
+  }
+  const ret = r.commands?.filter((c) => c.mode === 'plain') ?? [];
+  if (ret.length) {
+    L.push(`| commands per request: ${ret.map((c) => c.scenario).join(' / ')} | ${ret.map((c) => c.ours.perRequest).join(' / ')} | ${ret.map((c) => c.theirs.perRequest).join(' / ')} | |`);
+  }
+  L.push('');
+  if (r.targets?.length) {
+    L.push('| Target (issue 6) | Holds |', '|---|---|');
+    for (const t of r.targets) L.push(`| ${t.target}: ${t.figure} | ${t.holds === null ? '—' : t.holds ? 'yes' : '**no**'} |`);
+    L.push('');
+  }
+  return L.join('\n');
+}

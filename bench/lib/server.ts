@@ -25,6 +25,9 @@ export async function startServer(): Promise<Server> {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NODE_ENV: 'production' },
   });
+  // Whatever way this process ends (even a crash), the server goes with it.
+  const reap = () => child.kill('SIGKILL');
+  process.once('exit', reap);
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   const url = await new Promise<string>((resolve, reject) => {
@@ -51,6 +54,7 @@ export async function startServer(): Promise<Server> {
     pid: child.pid,
     stop: () =>
       new Promise<void>((resolve) => {
+        process.off('exit', reap);
         if (child.exitCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');

@@ -42,6 +42,8 @@ async function countFor(impl: Impl, mode: Mode, url: string, dbName: string, sc:
   const login = async () => {
     const r = await fetch(`${base}/login`);
     if (!r.ok) throw new Error(`/login: HTTP ${r.status}`);
+    // express-session sends all but the last byte before its save finishes: wait for the whole body.
+    await r.arrayBuffer();
     return r.headers.get('set-cookie')!.split(';')[0];
   };
   // Warm up: index creation and the first connection happen here, not in a counted request.

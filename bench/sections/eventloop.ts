@@ -21,7 +21,7 @@ export interface ElCell {
 }
 
 async function elRound(bs: BenchStore, pool: { sid: string; session: any }[], ms: number, conc: number): Promise<ElRound> {
-  const h = monitorEventLoopDelay({ resolution: 5 });
+  const h = monitorEventLoopDelay({ resolution: 1 });
   let pairs = 0;
   const t0 = performance.now();
   const deadline = t0 + ms;

@@ -49,6 +49,7 @@ async function startApp(side: 'ours' | 'theirs', mode: Mode, url: string, dbName
   const base = `http://127.0.0.1:${port}`;
   const r = await fetch(`${base}/login`);
   if (!r.ok) throw new Error(`/login on ${side} ${mode}: HTTP ${r.status}`);
+  await r.arrayBuffer(); // the session is saved once the body is complete
   const cookie = r.headers.get('set-cookie')!.split(';')[0];
   return {
     child,
@@ -100,7 +101,7 @@ export async function runExpressSection(
       theirs: await startApp('theirs', mode, url, dbName),
     };
     // Warm-up: JIT, connection pools.
-    for (const side of ['ours', 'theirs'] as const) await load(apps[side], 1, cfg.expressConnections);
+    for (const side of ['ours', 'theirs'] as const) await load(apps[side], cfg.quick ? 0.5 : 1, cfg.expressConnections);
     const res = await interleave(cfg.expressRounds, (side) => load(apps[side], cfg.expressSec, cfg.expressConnections));
     const cell: E2eCell = {
       mode,

@@ -88,7 +88,7 @@ export async function runOpsSection(
     for (const op of OPS) {
       for (const concurrency of CONCURRENCIES) {
         // Calibration round (unrecorded, also the warm-up): size each store's rounds to ~opsTargetMs.
-        const minOps = concurrency === 1 ? 20 : 2 * concurrency;
+        const minOps = concurrency === 1 ? 20 : concurrency;
         const n: Record<string, number> = {};
         for (const key of ['ours', 'theirs'] as const) {
           const w = await round(sides[key], op, minOps, concurrency);
