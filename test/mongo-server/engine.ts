@@ -458,7 +458,7 @@ export class Engine {
 
   // ---- cursors --------------------------------------------------------------------------------
 
-  private cursorReply(ns: string, docs: Doc[], batchSize: number | undefined, single: boolean, first: boolean): Doc {
+  private cursorReply(ns: string, docs: Doc[], batchSize: number | undefined, single: boolean): Doc {
     const state: CursorState = { ns, docs, pos: 0, lastUsed: Date.now() };
     const batch = this.takeBatch(state, batchSize);
     let id = Long.ZERO;
@@ -467,7 +467,7 @@ export class Engine {
       this.reapIdleCursors(state.lastUsed);
       this.cursors.set(id.toString(), state);
     }
-    return { cursor: { id, ns, [first ? 'firstBatch' : 'nextBatch']: batch }, ok: 1 };
+    return { cursor: { id, ns, firstBatch: batch }, ok: 1 };
   }
 
   private reapIdleCursors(now: number): void {
@@ -546,7 +546,7 @@ export class Engine {
       return cursor.all() as Doc[];
     });
     // With a limit, the first batch stops at the limit and the cursor closes once it is reached.
-    return this.cursorReply(`${body.$db}.${name}`, docs, batchSize ?? DEFAULT_BATCH, body.singleBatch === true, true);
+    return this.cursorReply(`${body.$db}.${name}`, docs, batchSize ?? DEFAULT_BATCH, body.singleBatch === true);
   }
 
   private count(body: Doc): Doc {
@@ -602,7 +602,7 @@ export class Engine {
         collectionResolver: (n: string) => [...(this.storage.get(db, n)?.docs.values() ?? [])].map(cloneDoc),
       }).run(input.map(cloneDoc)) as Doc[],
     );
-    return this.cursorReply(`${db}.${name}`, results, (body.cursor as Doc).batchSize ?? DEFAULT_BATCH, false, true);
+    return this.cursorReply(`${db}.${name}`, results, (body.cursor as Doc).batchSize ?? DEFAULT_BATCH, false);
   }
 
   // ---- writes ---------------------------------------------------------------------------------
@@ -859,7 +859,7 @@ export class Engine {
     );
     const filtered = runMingo(() => asQuery(body.filter).find(infos).all() as Doc[]);
     const batchSize = isPlainObject(body.cursor) ? (body.cursor.batchSize as number | undefined) : undefined;
-    return this.cursorReply(`${db}.$cmd.listCollections`, filtered, batchSize ?? DEFAULT_BATCH, false, true);
+    return this.cursorReply(`${db}.$cmd.listCollections`, filtered, batchSize ?? DEFAULT_BATCH, false);
   }
 
   private listDatabases(body: Doc): Doc {
@@ -883,7 +883,7 @@ export class Engine {
     const coll = this.storage.get(String(body.$db), name);
     if (!coll) throw new CommandError(26, `ns does not exist: ${body.$db}.${name}`);
     const batchSize = isPlainObject(body.cursor) ? (body.cursor.batchSize as number | undefined) : undefined;
-    return this.cursorReply(`${coll.ns}.$cmd.listIndexes`, coll.indexes.map((i) => ({ ...i })), batchSize ?? DEFAULT_BATCH, false, true);
+    return this.cursorReply(`${coll.ns}.$cmd.listIndexes`, coll.indexes.map((i) => ({ ...i })), batchSize ?? DEFAULT_BATCH, false);
   }
 
   private createIndexes(body: Doc): Doc {

@@ -49,8 +49,19 @@ export class TestMongoServer {
     for (const key of Object.keys(options)) {
       if (!['port', 'ttlMonitorSleepSecs', 'users'].includes(key)) throw new TypeError(`TestMongoServer: unknown option '${key}'`);
     }
+    if (options.port !== undefined && !(Number.isInteger(options.port) && options.port >= 0 && options.port <= 65535)) {
+      throw new TypeError(`TestMongoServer: port must be an integer from 0 to 65535, got ${String(options.port)}`);
+    }
     if (options.ttlMonitorSleepSecs !== undefined && !(Number.isInteger(options.ttlMonitorSleepSecs) && options.ttlMonitorSleepSecs > 0)) {
-      throw new TypeError('TestMongoServer: ttlMonitorSleepSecs must be a positive integer');
+      throw new TypeError(`TestMongoServer: ttlMonitorSleepSecs must be a positive integer, got ${String(options.ttlMonitorSleepSecs)}`);
+    }
+    if (options.users !== undefined) {
+      if (!Array.isArray(options.users)) throw new TypeError('TestMongoServer: users must be an array of {user, password, db?}');
+      for (const u of options.users) {
+        if (!u || typeof u.user !== 'string' || !u.user || typeof u.password !== 'string' || !u.password || (u.db !== undefined && typeof u.db !== 'string')) {
+          throw new TypeError('TestMongoServer: each user needs a non-empty string user and password (and an optional string db)');
+        }
+      }
     }
     this.port = options.port ?? 0;
     this.engine = new Engine({ users: options.users, ttlMonitorSleepSecs: options.ttlMonitorSleepSecs });
