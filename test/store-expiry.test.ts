@@ -1,6 +1,7 @@
 // ttl, cookie expiry, autoRemove ('native' | 'interval' | 'disabled'), autoRemoveInterval, and "never return
 // an expired session" whether or not anything has removed it yet.
 import { describe, expect, it, vi } from 'vitest';
+import { MongoClient } from 'mongodb';
 import { MongoStore } from '../src/index';
 import type { ExpiryManager } from '../src/expiry-manager';
 import { TestMongoServer } from './mongo-server';
@@ -113,7 +114,6 @@ describe("autoRemove 'native'", () => {
       const store = MongoStore.create({ mongoUrl: url, dbName: 'ttl' });
       const id = sid();
       await store.set(id, { cookie: { expires: new Date(Date.now() + 200) } } as never);
-      const { MongoClient } = await import('mongodb');
       const client = await MongoClient.connect(url);
       try {
         await vi.waitFor(async () => expect(await client.db('ttl').collection('sessions').countDocuments()).toBe(0), {
@@ -142,6 +142,34 @@ describe("autoRemove 'native'", () => {
     expect(await store.get(id)).toMatchObject({ still: 'works' });
     expect(errors).toHaveLength(1);
     expect(errors[0].message).toMatch(/TTL index/);
+  });
+
+  it('a TTL index refused for lack of permission (Unauthorized, as on a restricted user or Cosmos DB): reported, sessions work', async () => {
+    const server = new TestMongoServer();
+    const url = await server.start();
+    const admin = new MongoClient(url);
+    try {
+      const appName = 'no_index_permission';
+      await admin.db('admin').command({
+        configureFailPoint: 'failCommand',
+        mode: 'alwaysOn',
+        data: { failCommands: ['createIndexes'], errorCode: 13, appName },
+      });
+      const store = MongoStore.create({ mongoUrl: url, dbName: 'perm', mongoOptions: { appName } });
+      const errors: Error[] = [];
+      store.on('error', (e: Error) => errors.push(e));
+      const id = sid();
+      await store.set(id, makeSession({ ok: 1 }));
+      expect(await store.get(id)).toMatchObject({ ok: 1 });
+      expect(await store.length()).toBe(1);
+      expect(errors).toHaveLength(1);
+      expect((errors[0].cause as { code?: number }).code).toBe(13);
+      await store.close();
+    } finally {
+      await admin.db('admin').command({ configureFailPoint: 'failCommand', mode: 'off' });
+      await admin.close();
+      await server.stop();
+    }
   });
 
   it('without an error listener a failing index creation throws nothing', async () => {

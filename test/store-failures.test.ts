@@ -281,6 +281,36 @@ describe('concurrent first writes of one session', () => {
     expect(await (await collection()).countDocuments({ _id: id as never })).toBe(1);
   });
 
+  it('an upsert answered with duplicate key (11000) once is retried and succeeds (failCommand failpoint)', async () => {
+    const server = new TestMongoServer();
+    const url = await server.start();
+    const admin = new MongoClient(url);
+    try {
+      const appName = 'dupkey_retry';
+      const client = new MongoClient(url, { appName, monitorCommands: true, retryWrites: false });
+      let updates = 0;
+      client.on('commandStarted', (e) => e.commandName === 'update' && (updates += 1));
+      const store = MongoStore.create({ client, dbName: 'dup', autoRemove: 'disabled' });
+      await store.length(); // connected before the failpoint is armed
+      await admin.db('admin').command({
+        configureFailPoint: 'failCommand',
+        mode: { times: 1 },
+        data: { failCommands: ['update'], errorCode: 11000, appName },
+      });
+      const created: string[] = [];
+      store.on('create', (id: string) => created.push(id));
+      const s = makeSession({ won: true });
+      await store.set('racer', s);
+      expect(updates).toBe(2);
+      expect(created).toEqual(['racer']);
+      expect(await store.get('racer')).toEqual(asJson(s));
+      await store.close();
+    } finally {
+      await admin.close();
+      await server.stop();
+    }
+  });
+
   it('a duplicate key error (11000) on the upsert is retried exactly once', async () => {
     const client = new MongoClient(mongoUrl(), { monitorCommands: true });
     const updates: CommandStartedEvent[] = [];
