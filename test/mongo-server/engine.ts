@@ -36,6 +36,9 @@ const REFUSED_STAGES = new Set([
   '$listCatalog', '$changeStreamSplitLargeEvent',
 ]);
 
+/** Stages that build new documents and never write to their inputs: no defensive copy needed (countDocuments). */
+const READ_ONLY_STAGES = new Set(['$match', '$group', '$count', '$sort', '$skip', '$limit', '$sortByCount']);
+
 const UPDATE_PIPELINE_STAGES = new Set(['$addFields', '$set', '$project', '$unset', '$replaceRoot', '$replaceWith']);
 
 export interface FailPoint {
@@ -600,7 +603,7 @@ export class Engine {
       new Aggregator(pipeline, {
         variables: isPlainObject(body.let) ? body.let : undefined,
         collectionResolver: (n: string) => [...(this.storage.get(db, n)?.docs.values() ?? [])].map(cloneDoc),
-      }).run(input.map(cloneDoc)) as Doc[],
+      }).run(pipeline.every((st) => READ_ONLY_STAGES.has(Object.keys(st)[0])) ? input : input.map(cloneDoc)) as Doc[],
     );
     return this.cursorReply(`${db}.${name}`, results, (body.cursor as Doc).batchSize ?? DEFAULT_BATCH, false);
   }
