@@ -13,7 +13,7 @@ const server = buildApp(bs.store).listen(0, '127.0.0.1', () => {
   process.send!({ type: 'ready', port: (server.address() as AddressInfo).port });
 });
 server.keepAliveTimeout = 60_000;
-process.on('message', async (m: any) => {
+process.on('message', async (m: { type: string }) => {
   if (m.type === 'cpu') {
     const c = process.cpuUsage();
     process.send!({ type: 'cpu', us: c.user + c.system });

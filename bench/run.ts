@@ -24,7 +24,7 @@ const modes = (arg('modes')?.split(',') ?? MODES) as Mode[];
 const outName = arg('out') ?? (quick ? 'quick' : only.size < 5 || modes.length < 3 ? 'partial' : 'latest');
 const cfg = config(quick);
 
-if (!(globalThis as any).gc) log('note: run with --expose-gc so rounds start from a collected heap');
+if (!(globalThis as { gc?: unknown }).gc) log('note: run with --expose-gc so rounds start from a collected heap');
 
 const version = (pkg: string) => JSON.parse(readFileSync(path.join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')).version;
 const sh = (cmd: string) => {

@@ -1,14 +1,14 @@
 // The Express app both the command-count section and the end-to-end section drive.
 import express from 'express';
-import session from 'express-session';
+import session, { type Store } from 'express-session';
 import { makeSession } from './session-data';
 
-export function buildApp(store: any): express.Express {
+export function buildApp(store: unknown): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(
     session({
-      store,
+      store: store as Store,
       secret: 'bench cookie secret',
       resave: false,
       saveUninitialized: false,
@@ -22,13 +22,14 @@ export function buildApp(store: any): express.Express {
     res.json({ ok: true });
   });
   // Returning visitor who changes the session.
-  app.get('/visit', (req: any, res) => {
-    req.session.views = (req.session.views ?? 0) + 1;
-    res.json({ views: req.session.views });
+  app.get('/visit', (req, res) => {
+    const s = req.session as unknown as { views?: number };
+    s.views = (s.views ?? 0) + 1;
+    res.json({ views: s.views });
   });
   // Returning visitor who only reads it.
-  app.get('/read', (req: any, res) => {
-    res.json({ views: req.session.views ?? null });
+  app.get('/read', (req, res) => {
+    res.json({ views: (req.session as unknown as { views?: number }).views ?? null });
   });
   app.get('/logout', (req, res, next) => {
     req.session.destroy((err) => (err ? next(err) : res.json({ ok: true })));

@@ -7,7 +7,7 @@ export interface RoundResult {
   cpuUs: number; // total client CPU of the round
 }
 
-const gc: (() => void) | undefined = (globalThis as any).gc;
+const gc = (globalThis as { gc?: () => void }).gc;
 
 /** Collect garbage before a round so one store does not pay for the other's garbage. */
 export function settle(): void {

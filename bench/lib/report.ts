@@ -7,6 +7,7 @@ import type { AllCell } from '../sections/all';
 import { median, type Spread } from './stats';
 
 export interface Results {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- free-form run description, read back by the report only
   meta: Record<string, any>;
   ops?: OpsCell[];
   eventLoop?: ElCell[];

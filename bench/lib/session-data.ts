@@ -9,7 +9,7 @@ export function newSid(): string {
 
 export function makeSession(i: number): Record<string, unknown> & { cookie: Cookie } {
   // The type declares no argument, but express-session's Cookie takes its options.
-  const cookie: Cookie = new (Cookie as any)({ maxAge: 24 * 3600 * 1000, httpOnly: true, path: '/', sameSite: 'lax' });
+  const cookie: Cookie = new (Cookie as unknown as new (o: object) => Cookie)({ maxAge: 24 * 3600 * 1000, httpOnly: true, path: '/', sameSite: 'lax' });
   return {
     cookie,
     user: {

@@ -1,30 +1,42 @@
 // The two implementations under test, built the same way: each gets its own MongoClient from the
 // same driver (node_modules/mongodb), and uses its own crypto adapter factories.
 import { MongoClient, type MongoClientOptions } from 'mongodb';
-import type { Store } from 'express-session';
-import { promisify } from 'node:util';
 
 export type Mode = 'plain' | 'webcrypto' | 'kruptein';
 export const MODES: Mode[] = ['plain', 'webcrypto', 'kruptein'];
+
+/** A session as the benchmark handles it (express-session's Session is a plain object plus a Cookie). */
+export type Sess = Record<string, unknown>;
+type Cb<R> = (err: unknown, result?: R) => void;
+
+/** The callback API both stores implement, which is what express-session calls. */
+export interface StoreLike {
+  get(sid: string, cb: Cb<Sess | null>): void;
+  set(sid: string, session: Sess, cb: Cb<void>): void;
+  touch(sid: string, session: Sess, cb: Cb<void>): void;
+  destroy(sid: string, cb: Cb<void>): void;
+  all(cb: Cb<Sess[]>): void;
+  close(): Promise<void> | void;
+}
 
 export interface Impl {
   key: 'ours' | 'theirs';
   label: string;
   source: string;
-  MongoStore: new (options: Record<string, unknown>) => Store & { close(): Promise<void> | void };
+  MongoStore: new (options: Record<string, unknown>) => StoreLike;
   createWebCryptoAdapter: (o: { secret: string }) => unknown;
 }
 
 const SECRET = 'bench secret: correct horse battery staple';
 
 async function loadTheirs(): Promise<Impl> {
-  const m: any = await import('connect-mongo');
+  const m = await import('connect-mongo');
   return {
     key: 'theirs',
     label: 'connect-mongo 6.0.0',
     source: 'node_modules/connect-mongo/dist/index.mjs',
-    MongoStore: m.default ?? m.MongoStore,
-    createWebCryptoAdapter: m.createWebCryptoAdapter,
+    MongoStore: m.default as unknown as Impl['MongoStore'],
+    createWebCryptoAdapter: m.createWebCryptoAdapter as Impl['createWebCryptoAdapter'],
   };
 }
 
@@ -40,13 +52,13 @@ export async function loadImpls(): Promise<{ ours: Impl; theirs: Impl }> {
     ours = { ...(await loadTheirs()), key: 'ours', label: 'connect-mongo 6.0.0 (A/A control)' };
   } else {
     const spec = which === 'dist' ? '../../dist/index.js' : '../../src/index';
-    const m: any = await import(spec);
+    const m = (await import(spec)) as { default: unknown; createWebCryptoAdapter: unknown };
     ours = {
       key: 'ours',
       label: 'ours',
       source: which === 'dist' ? 'dist/index.js (built)' : 'src/index.ts (via tsx)',
-      MongoStore: m.default ?? m.MongoStore,
-      createWebCryptoAdapter: m.createWebCryptoAdapter,
+      MongoStore: m.default as Impl['MongoStore'],
+      createWebCryptoAdapter: m.createWebCryptoAdapter as Impl['createWebCryptoAdapter'],
     };
   }
   return { ours, theirs };
@@ -73,16 +85,19 @@ export async function newClient(url: string, extra: MongoClientOptions = {}): Pr
 export interface BenchStore {
   impl: Impl;
   mode: Mode;
-  store: any;
+  store: StoreLike;
   client: MongoClient;
   collectionName: string;
   dbName: string;
-  get(sid: string): Promise<any>;
-  set(sid: string, s: unknown): Promise<void>;
-  touch(sid: string, s: unknown): Promise<void>;
+  get(sid: string): Promise<Sess | null>;
+  set(sid: string, s: Sess): Promise<void>;
+  touch(sid: string, s: Sess): Promise<void>;
   destroy(sid: string): Promise<void>;
-  all(): Promise<any[]>;
+  all(): Promise<Sess[]>;
 }
+
+const call = <R>(fn: (cb: Cb<R>) => void) =>
+  new Promise<R>((resolve, reject) => fn((err, result) => (err ? reject(err) : resolve(result as R))));
 
 /** A store on its own collection; both stores are driven through the callback API, identically. */
 export function makeStore(
@@ -93,7 +108,7 @@ export function makeStore(
   collectionName: string,
   extra: Record<string, unknown> = {},
 ): BenchStore {
-  const store: any = new impl.MongoStore({ client, dbName, collectionName, ...storeOptions(impl, mode), ...extra });
+  const store = new impl.MongoStore({ client, dbName, collectionName, ...storeOptions(impl, mode), ...extra });
   return {
     impl,
     mode,
@@ -101,10 +116,10 @@ export function makeStore(
     client,
     collectionName,
     dbName,
-    get: promisify(store.get.bind(store)),
-    set: promisify(store.set.bind(store)),
-    touch: promisify(store.touch.bind(store)),
-    destroy: promisify(store.destroy.bind(store)),
-    all: promisify(store.all.bind(store)),
+    get: (sid) => call((cb) => store.get(sid, cb)),
+    set: (sid, s) => call((cb) => store.set(sid, s, cb)),
+    touch: (sid, s) => call((cb) => store.touch(sid, s, cb)),
+    destroy: (sid) => call((cb) => store.destroy(sid, cb)),
+    all: () => call((cb) => store.all(cb)),
   };
 }

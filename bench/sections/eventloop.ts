@@ -3,7 +3,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { Config } from '../lib/config';
 import { interleave, log, runOps } from '../lib/measure';
 import { makeSession, newSid, touchUp } from '../lib/session-data';
-import { makeStore, newClient, type BenchStore, type Impl, type Mode } from '../lib/stores';
+import { makeStore, newClient, type BenchStore, type Impl, type Mode, type Sess } from '../lib/stores';
 import { median, spread, type Spread } from '../lib/stats';
 
 export interface ElRound {
@@ -20,7 +20,7 @@ export interface ElCell {
   p99Ratio: Spread;
 }
 
-async function elRound(bs: BenchStore, pool: { sid: string; session: any }[], ms: number, conc: number): Promise<ElRound> {
+async function elRound(bs: BenchStore, pool: { sid: string; session: Sess }[], ms: number, conc: number): Promise<ElRound> {
   const h = monitorEventLoopDelay({ resolution: 1 });
   let pairs = 0;
   const t0 = performance.now();
@@ -51,7 +51,7 @@ export async function runEventLoopSection(
 ): Promise<ElCell[]> {
   const cells: ElCell[] = [];
   for (const mode of modes) {
-    const sides = {} as Record<'ours' | 'theirs', { bs: BenchStore; pool: { sid: string; session: any }[] }>;
+    const sides = {} as Record<'ours' | 'theirs', { bs: BenchStore; pool: { sid: string; session: Sess }[] }>;
     for (const key of ['ours', 'theirs'] as const) {
       const client = await newClient(url, { maxPoolSize: 100 });
       const bs = makeStore(impls[key], mode, client, dbName, `el_${mode}_${key}`);

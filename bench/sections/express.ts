@@ -43,7 +43,7 @@ async function startApp(side: 'ours' | 'theirs', mode: Mode, url: string, dbName
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const port: number = await new Promise((resolve, reject) => {
-    child.once('message', (m: any) => (m.type === 'ready' ? resolve(m.port) : reject(new Error(String(m)))));
+    child.once('message', (m: { type: string; port: number }) => (m.type === 'ready' ? resolve(m.port) : reject(new Error(String(m)))));
     child.once('exit', (code) => reject(new Error(`express app (${side}, ${mode}) exited with ${code}`)));
   });
   const base = `http://127.0.0.1:${port}`;
@@ -57,7 +57,7 @@ async function startApp(side: 'ours' | 'theirs', mode: Mode, url: string, dbName
     cookie,
     cpu: () =>
       new Promise((resolve) => {
-        child.once('message', (m: any) => resolve(m.us));
+        child.once('message', (m: { us: number }) => resolve(m.us));
         child.send({ type: 'cpu' });
       }),
     stop: () =>

@@ -27,7 +27,7 @@ interface Side {
 /** Prepares the inputs of one round outside the measured window; returns the op and a cleanup. */
 async function prepare(side: Side, op: Op, n: number) {
   const { bs, pool } = side;
-  const coll = bs.client.db(bs.dbName).collection(bs.collectionName);
+  const coll = bs.client.db(bs.dbName).collection<{ _id: string; session: string; expires: Date }>(bs.collectionName);
   switch (op) {
     case 'get-hit':
       return { run: (i: number) => bs.get(pool[i % pool.length].sid), cleanup: async () => {} };
@@ -41,7 +41,7 @@ async function prepare(side: Side, op: Op, n: number) {
       return {
         run: (i: number) => bs.set(sids[i], sessions[i]),
         // Keep the collection the same size for every round and both stores.
-        cleanup: async () => void (await coll.deleteMany({ _id: { $in: sids } as any })),
+        cleanup: async () => void (await coll.deleteMany({ _id: { $in: sids } })),
       };
     }
     case 'set-update': {
@@ -54,7 +54,7 @@ async function prepare(side: Side, op: Op, n: number) {
       const sids = Array.from({ length: n }, newSid);
       const expires = new Date(Date.now() + 86_400_000);
       // destroy never reads the document, so any document with the id will do.
-      await coll.insertMany(sids.map((_id) => ({ _id, session: '{}', expires }) as any));
+      await coll.insertMany(sids.map((_id) => ({ _id, session: '{}', expires })));
       return { run: (i: number) => bs.destroy(sids[i]), cleanup: async () => {} };
     }
   }
