@@ -179,6 +179,8 @@ export class TestMongoServer {
   }
 
   private async handle(conn: Connection, message: Buffer): Promise<void> {
+    // A stopped server (or a dropped connection) runs nothing more of what was already received.
+    if (conn.socket.destroyed) return;
     let request: Request;
     try {
       request = parseMessage(message);
@@ -208,6 +210,7 @@ export class TestMongoServer {
       const action = this.engine.failAction(cmdName, conn.state);
       if (action) {
         if (action.blockTimeMS) await this.sleep(conn, action.blockTimeMS);
+        if (conn.socket.destroyed) return;
         if (action.closeConnection) {
           conn.socket.destroy();
           return;
