@@ -11,7 +11,7 @@ import { startExampleMongo } from './support/mongo';
 
 declare module 'express-session' {
   interface SessionData {
-    views: number;
+    views?: number;
   }
 }
 

@@ -11,7 +11,7 @@ import { closeServer, listen, onShutdownSignal } from './support/serve';
 
 declare module 'express-session' {
   interface SessionData {
-    views: number;
+    views?: number;
   }
 }
 

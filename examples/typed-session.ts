@@ -10,7 +10,7 @@ import { closeServer, listen, onShutdownSignal } from './support/serve';
 // Module augmentation: merges into express-session's SessionData, which MongoStore is generic over.
 declare module 'express-session' {
   interface SessionData {
-    views: number;
+    views?: number;
     user?: { name: string; roles: string[]; signedInAt: string };
   }
 }

@@ -11,8 +11,8 @@ import { closeServer, listen, onShutdownSignal } from './support/serve';
 
 declare module 'express-session' {
   interface SessionData {
-    views: number;
-    email: string;
+    views?: number;
+    email?: string;
   }
 }
 
