@@ -38,7 +38,13 @@ interface App {
 async function startApp(side: 'ours' | 'theirs', mode: Mode, url: string, dbName: string): Promise<App> {
   const child = fork(path.join(ROOT, 'bench/express-app.ts'), [], {
     cwd: ROOT,
-    execArgv: ['--import', 'tsx'],
+    // BENCH_CPU_PROF=1: V8 profiles of each app in bench/results/profiles/express-SIDE-MODE/ (one per thread: the
+    // largest is the app's main thread; read it with `npm run bench:profile -- --summary=FILE`).
+    execArgv: [
+      '--import',
+      'tsx',
+      ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ROOT, `bench/results/profiles/express-${side}-${mode}`)}`] : []),
+    ],
     env: { ...process.env, NODE_ENV: 'production', BENCH_SIDE: side, BENCH_MODE: mode, BENCH_URL: url, BENCH_DB: dbName },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
