@@ -62,7 +62,9 @@ function toStorableObject(session: object): Record<string, unknown> {
   const result: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(session)) {
     const toJSON = (value as { toJSON?: unknown } | null)?.toJSON;
-    result[key] = key === 'cookie' && typeof toJSON === 'function' ? toJSON.call(value) : value;
+    const stored = key === 'cookie' && typeof toJSON === 'function' ? toJSON.call(value) : value;
+    // Defined, not assigned: `result['__proto__'] = v` would set the prototype and silently drop the key.
+    Object.defineProperty(result, key, { value: stored, enumerable: true, writable: true, configurable: true });
   }
   return result;
 }
@@ -90,12 +92,23 @@ const corrupt = (why: string) => new Error(`connect-mongo: the stored session is
 const BSON_LEAF = (v: object) =>
   v instanceof Date || v instanceof RegExp || ArrayBuffer.isView(v) || typeof (v as { _bsontype?: unknown })._bsontype === 'string';
 
+/** An unpaired UTF-16 surrogate: BSON stores strings as UTF-8, where it would silently become U+FFFD. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const unpairedSurrogate = () =>
+  new TypeError(
+    'connect-mongo: the session contains a string with an unpaired UTF-16 surrogate; MongoDB would store it changed with stringify: false (use stringify: true)',
+  );
+
 /**
  * Refuses what MongoDB would reject or silently change in a stored object, before anything is written.
  * Messages name the problem, not the key or value (they may be user data).
  */
 function assertStorableAsBson(value: unknown, seen: Set<object>, path: number): void {
   if (typeof value === 'bigint') throw new TypeError('connect-mongo: the session contains a BigInt, which cannot be stored');
+  if (typeof value === 'string') {
+    if (LONE_SURROGATE.test(value)) throw unpairedSurrogate();
+    return;
+  }
   if (typeof value !== 'object' || value === null || BSON_LEAF(value)) return;
   if (seen.has(value)) throw new TypeError('connect-mongo: the session contains a circular reference');
   if (path > 90) throw new TypeError('connect-mongo: the session is nested too deeply to be stored'); // BSON's depth limit is 100
@@ -104,6 +117,7 @@ function assertStorableAsBson(value: unknown, seen: Set<object>, path: number): 
     for (const item of value) assertStorableAsBson(item, seen, path + 1);
   } else {
     for (const [key, item] of Object.entries(value)) {
+      if (LONE_SURROGATE.test(key)) throw unpairedSurrogate();
       if (key.startsWith('$') || key.includes('.') || key.includes('\0')) {
         throw new TypeError(
           "connect-mongo: a session key starts with '$' or contains '.' or NUL; MongoDB cannot store it with stringify: false (use stringify: true)",
