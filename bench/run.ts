@@ -21,7 +21,9 @@ const quick = args.includes('--quick');
 const arg = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const only = new Set((arg('only') ?? 'ops,eventloop,commands,express,all').split(','));
 const modes = (arg('modes')?.split(',') ?? MODES) as Mode[];
-const outName = arg('out') ?? (quick ? 'quick' : only.size < 5 || modes.length < 3 ? 'partial' : 'latest');
+const control = (process.env.BENCH_OURS ?? 'src') !== 'src' || (process.env.BENCH_THEIRS ?? 'connect-mongo') !== 'connect-mongo';
+// Only a full default run replaces the committed latest.*; anything else goes to an ignored file.
+const outName = arg('out') ?? (control ? 'control' : quick ? 'quick' : only.size < 5 || modes.length < 3 ? 'partial' : 'latest');
 const cfg = config(quick);
 
 if (!(globalThis as { gc?: unknown }).gc) log('note: run with --expose-gc so rounds start from a collected heap');
@@ -67,6 +69,7 @@ const results: Results = {
     oursLabel: impls.ours.label,
     theirsLabel: impls.theirs.label,
     oursSource: impls.ours.source,
+    theirsSource: impls.theirs.source,
     commit: sh('git rev-parse --short HEAD') + (sh('git status --porcelain -- src') ? ' + uncommitted src changes' : ''),
     config: cfg,
     loadStart,

@@ -105,7 +105,7 @@ export function markdown(r: Results): string {
   L.push(`- Machine: ${m.machine.cpu}, ${m.machine.cores} cores, ${m.machine.memGB} GB RAM, ${m.machine.os}; Node ${m.node}`);
   L.push(`- Load average before / after: ${m.loadStart} / ${m.loadEnd}`);
   L.push(`- Server: ${m.server}; driver mongodb ${m.versions.mongodb}, express ${m.versions.express}, express-session ${m.versions['express-session']}`);
-  L.push(`- Ours: ${m.oursSource} (commit ${m.commit}); theirs: connect-mongo ${m.versions['connect-mongo']}`);
+  L.push(`- Ours: ${m.oursSource} (commit ${m.commit}); theirs: ${m.theirsSource} (connect-mongo ${m.versions['connect-mongo']} installed)`);
   L.push(`- Ratios are ours / connect-mongo, per interleaved round: median (min–max). Identical code varies ±10–15 % run to run.`, '');
   if (r.targets?.length) {
     L.push('## Targets (issue 6)', '', '| Target | Figure | Holds |', '|---|---|---|');

@@ -29,38 +29,41 @@ export interface Impl {
 
 const SECRET = 'bench secret: correct horse battery staple';
 
-async function loadTheirs(): Promise<Impl> {
-  const m = await import('connect-mongo');
+type Which = 'src' | 'dist' | 'connect-mongo';
+
+async function load(which: Which, key: Impl['key']): Promise<Impl> {
+  if (which === 'connect-mongo') {
+    const m = await import('connect-mongo');
+    return {
+      key,
+      label: 'connect-mongo 6.0.0',
+      source: 'node_modules/connect-mongo/dist/index.mjs',
+      MongoStore: m.default as unknown as Impl['MongoStore'],
+      createWebCryptoAdapter: m.createWebCryptoAdapter as Impl['createWebCryptoAdapter'],
+    };
+  }
+  if (which !== 'src' && which !== 'dist') throw new Error(`BENCH_OURS/BENCH_THEIRS must be src, dist or connect-mongo (got ${which})`);
+  const m = (await import(which === 'dist' ? '../../dist/index.js' : '../../src/index')) as { default: unknown; createWebCryptoAdapter: unknown };
   return {
-    key: 'theirs',
-    label: 'connect-mongo 6.0.0',
-    source: 'node_modules/connect-mongo/dist/index.mjs',
-    MongoStore: m.default as unknown as Impl['MongoStore'],
+    key,
+    label: which === 'dist' ? 'ours (dist)' : 'ours',
+    source: which === 'dist' ? 'dist/index.js (built by npm run build)' : 'src/index.ts (via tsx)',
+    MongoStore: m.default as Impl['MongoStore'],
     createWebCryptoAdapter: m.createWebCryptoAdapter as Impl['createWebCryptoAdapter'],
   };
 }
 
 /**
- * BENCH_OURS selects what "ours" is: `src` (default: src/index.ts through tsx), `dist` (the built
- * package), or `connect-mongo` (an A/A run of connect-mongo against itself, to see the noise floor).
+ * Side A ("ours") is BENCH_OURS, default `src` (src/index.ts through tsx); side B ("theirs") is BENCH_THEIRS,
+ * default `connect-mongo`. Each may be src, dist (the built package) or connect-mongo: BENCH_OURS=connect-mongo
+ * is an A/A run of connect-mongo against itself (the noise floor), BENCH_THEIRS=dist compares src with dist.
  */
 export async function loadImpls(): Promise<{ ours: Impl; theirs: Impl }> {
-  const theirs = await loadTheirs();
-  const which = process.env.BENCH_OURS ?? 'src';
-  let ours: Impl;
-  if (which === 'connect-mongo') {
-    ours = { ...(await loadTheirs()), key: 'ours', label: 'connect-mongo 6.0.0 (A/A control)' };
-  } else {
-    const spec = which === 'dist' ? '../../dist/index.js' : '../../src/index';
-    const m = (await import(spec)) as { default: unknown; createWebCryptoAdapter: unknown };
-    ours = {
-      key: 'ours',
-      label: 'ours',
-      source: which === 'dist' ? 'dist/index.js (built)' : 'src/index.ts (via tsx)',
-      MongoStore: m.default as Impl['MongoStore'],
-      createWebCryptoAdapter: m.createWebCryptoAdapter as Impl['createWebCryptoAdapter'],
-    };
-  }
+  const a = (process.env.BENCH_OURS ?? 'src') as Which;
+  const b = (process.env.BENCH_THEIRS ?? 'connect-mongo') as Which;
+  const ours = await load(a, 'ours');
+  const theirs = await load(b, 'theirs');
+  if (a === b) ours.label += ' (A/A control)';
   return { ours, theirs };
 }
 
