@@ -9,8 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { runOps } from './lib/measure';
 import { makeSession, newSid, touchUp } from './lib/session-data';
 import { ROOT, startServer } from './lib/server';
-import { loadImpls, makeStore, newClient, type BenchStore, type Mode, type Sess } from './lib/stores';
-import type { MongoClient } from 'mongodb';
+import { driverFloor, loadImpls, makeStore, newClient, type Mode } from './lib/stores';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')));
 process.stdout.on('error', () => {}); // a closed pipe (| head) is not an error here
@@ -31,7 +30,7 @@ const server = await startServer();
 const client = await newClient(server.url);
 const dbName = `profile_${Date.now().toString(36)}`;
 // --side=driver: the floor any store pays, the bare driver calls a plain store makes (no crypto, no options).
-const bs = side === ('driver' as string) ? driverFloor(client, dbName) : makeStore(impls[side], mode, client, dbName, 'sessions');
+const bs = side === ('driver' as string) ? driverFloor(client, dbName, 'sessions') : makeStore(impls[side], mode, client, dbName, 'sessions');
 const pool = Array.from({ length: 256 }, (_, i) => ({ sid: newSid(), session: makeSession(i) }));
 await runOps(pool.length, 16, (i) => bs.set(pool[i].sid, pool[i].session));
 const fns: Record<string, (i: number) => Promise<unknown>> = {
@@ -118,23 +117,3 @@ function summary(file: string) {
   for (const [k, t] of [...byFn].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${pct(t)}  ${k}`);
 }
 
-function driverFloor(client: MongoClient, dbName: string): BenchStore {
-  const coll = client.db(dbName).collection<{ _id: string; session: string; expires: Date }>('sessions');
-  const expires = (s: Sess) => new Date((s.cookie as { expires: Date }).expires);
-  return {
-    impl: { key: 'ours', label: 'bare driver', source: 'mongodb', MongoStore: undefined as never, createWebCryptoAdapter: () => undefined },
-    mode: 'plain',
-    store: { close: () => client.close() } as BenchStore['store'],
-    client,
-    collectionName: 'sessions',
-    dbName,
-    get: async (sid) => {
-      const doc = await coll.findOne({ _id: sid });
-      return doc ? (JSON.parse(doc.session) as Sess) : null;
-    },
-    set: async (sid, s) => void (await coll.updateOne({ _id: sid }, { $set: { session: JSON.stringify(s), expires: expires(s) } }, { upsert: true })),
-    touch: async (sid, s) => void (await coll.updateOne({ _id: sid }, { $set: { expires: expires(s) } })),
-    destroy: async (sid) => void (await coll.deleteOne({ _id: sid })),
-    all: async () => (await coll.find({}).toArray()).map((d) => JSON.parse(d.session) as Sess),
-  };
-}

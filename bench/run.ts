@@ -10,7 +10,7 @@ import { log } from './lib/measure';
 import { evaluateTargets, markdown, readmeBlock, type Results } from './lib/report';
 import { ROOT, startServer } from './lib/server';
 import { loadImpls, MODES, type Mode } from './lib/stores';
-import { runOpsSection } from './sections/ops';
+import { runFloorSection, runOpsSection } from './sections/ops';
 import { runEventLoopSection } from './sections/eventloop';
 import { runCommandsSection } from './sections/commands';
 import { runExpressSection } from './sections/express';
@@ -19,11 +19,11 @@ import { runAllSection } from './sections/all';
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const arg = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
-const only = new Set((arg('only') ?? 'ops,eventloop,commands,express,all').split(','));
+const only = new Set((arg('only') ?? 'ops,floor,eventloop,commands,express,all').split(','));
 const modes = (arg('modes')?.split(',') ?? MODES) as Mode[];
 const control = (process.env.BENCH_OURS ?? 'src') !== 'src' || (process.env.BENCH_THEIRS ?? 'connect-mongo') !== 'connect-mongo';
 // Only a full default run replaces the committed latest.*; anything else goes to an ignored file.
-const outName = arg('out') ?? (control ? 'control' : quick ? 'quick' : only.size < 5 || modes.length < 3 ? 'partial' : 'latest');
+const outName = arg('out') ?? (control ? 'control' : quick ? 'quick' : only.size < 6 || modes.length < 3 ? 'partial' : 'latest');
 const cfg = config(quick);
 
 if (!(globalThis as { gc?: unknown }).gc) log('note: run with --expose-gc so rounds start from a collected heap');
@@ -88,6 +88,7 @@ results.meta.sectionSeconds = sectionSeconds;
 try {
   if (only.has('commands')) results.commands = await timed('commands', () => runCommandsSection(cfg, impls, server.url, dbName, modes));
   if (only.has('ops')) results.ops = await timed('ops', () => runOpsSection(cfg, impls, server.url, dbName, modes));
+  if (only.has('floor') && modes.includes('plain')) results.floor = await timed('floor', () => runFloorSection(cfg, impls, server.url, dbName));
   if (only.has('eventloop')) results.eventLoop = await timed('eventloop', () => runEventLoopSection(cfg, impls, server.url, dbName, modes));
   if (only.has('all')) results.all = await timed('all', () => runAllSection(cfg, impls, server.url, dbName, modes));
   if (only.has('express')) {

@@ -10,6 +10,7 @@ export interface Results {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- free-form run description, read back by the report only
   meta: Record<string, any>;
   ops?: OpsCell[];
+  floor?: OpsCell[]; // ours (plain) vs the bare driver calls
   eventLoop?: ElCell[];
   commands?: CommandsCell[];
   express?: E2eCell[];
@@ -120,6 +121,17 @@ export function markdown(r: Results): string {
       L.push(
         `| ${c.mode} | ${c.op} | ${c.concurrency} | ${plainNum(med(c.ours.cpuUsPerOp))} | ${plainNum(med(c.theirs.cpuUsPerOp))} | ${sp(c.cpuRatio)} | ${f(med(c.ours.opsPerSec))} | ${f(med(c.theirs.opsPerSec))} | ${sp(c.opsRatio)} |`,
       );
+    }
+    L.push('');
+  }
+  if (r.floor?.length) {
+    L.push('## Driver floor: our plain store vs the bare driver calls it makes', '');
+    L.push('`findOne({_id})` + `JSON.parse`, `updateOne` upsert of `{session, expires}`: no expiry filter, no checks, no events. What a store can still save is the gap.', '');
+    const kr = (op: string, c: number) => r.ops?.find((x) => x.mode === 'kruptein' && x.op === op && x.concurrency === c);
+    L.push('| Op | Conc | CPU µs/op ours | bare driver | ratio | connect-mongo kruptein ÷ 50 |', '|---|--:|--:|--:|--:|--:|');
+    for (const c of r.floor) {
+      const k = kr(c.op, c.concurrency);
+      L.push(`| ${c.op} | ${c.concurrency} | ${plainNum(med(c.ours.cpuUsPerOp))} | ${plainNum(med(c.theirs.cpuUsPerOp))} | ${sp(c.cpuRatio)} | ${k ? plainNum(med(k.theirs.cpuUsPerOp) / 50) : '—'} |`);
     }
     L.push('');
   }

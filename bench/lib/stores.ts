@@ -126,3 +126,29 @@ export function makeStore(
     all: () => call((cb) => store.all(cb)),
   };
 }
+
+/**
+ * Not a store: the bare driver calls a plain store cannot avoid (findOne by _id + JSON.parse, upsert of
+ * session + expires, ...), without expiry filter, options, events or crypto. Its CPU is the floor under
+ * every store's figure.
+ */
+export function driverFloor(client: MongoClient, dbName: string, collectionName: string): BenchStore {
+  const coll = client.db(dbName).collection<{ _id: string; session: string; expires: Date }>(collectionName);
+  const expires = (s: Sess) => new Date((s.cookie as { expires: Date }).expires);
+  return {
+    impl: { key: 'theirs', label: 'bare driver', source: 'mongodb', MongoStore: undefined as never, createWebCryptoAdapter: () => undefined },
+    mode: 'plain',
+    store: { close: () => client.close() } as BenchStore['store'],
+    client,
+    collectionName,
+    dbName,
+    get: async (sid) => {
+      const doc = await coll.findOne({ _id: sid });
+      return doc ? (JSON.parse(doc.session) as Sess) : null;
+    },
+    set: async (sid, s) => void (await coll.updateOne({ _id: sid }, { $set: { session: JSON.stringify(s), expires: expires(s) } }, { upsert: true })),
+    touch: async (sid, s) => void (await coll.updateOne({ _id: sid }, { $set: { expires: expires(s) } })),
+    destroy: async (sid) => void (await coll.deleteOne({ _id: sid })),
+    all: async () => (await coll.find({}).toArray()).map((d) => JSON.parse(d.session) as Sess),
+  };
+}

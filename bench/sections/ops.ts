@@ -2,7 +2,7 @@
 import type { Config } from '../lib/config';
 import { interleave, log, runOps, settle, type RoundResult } from '../lib/measure';
 import { makeSession, newSid, touchUp } from '../lib/session-data';
-import { makeStore, newClient, type BenchStore, type Impl, type Mode } from '../lib/stores';
+import { driverFloor, makeStore, newClient, type BenchStore, type Impl, type Mode } from '../lib/stores';
 import { median, spread, type Spread } from '../lib/stats';
 
 export const OPS = ['get-hit', 'get-miss', 'set-new', 'set-update', 'touch', 'destroy'] as const;
@@ -68,6 +68,64 @@ async function round(side: Side, op: Op, n: number, concurrency: number): Promis
   return r;
 }
 
+async function runCell(cfg: Config, sides: Record<'ours' | 'theirs', Side>, mode: Mode, op: Op, concurrency: number): Promise<OpsCell> {
+  // Calibration round (unrecorded, also the warm-up): size each store's rounds to ~opsTargetMs.
+  const minOps = concurrency === 1 ? 20 : concurrency;
+  const n: Record<string, number> = {};
+  for (const key of ['ours', 'theirs'] as const) {
+    const w = await round(sides[key], op, minOps, concurrency);
+    const perOpMs = w.wallMs / w.ops;
+    let k = Math.round(cfg.opsTargetMs / perOpMs);
+    k = Math.max(minOps, Math.min(cfg.opsMaxOps, k));
+    n[key] = Math.ceil(k / concurrency) * concurrency;
+  }
+  const res = await interleave(cfg.opsRounds, (key) => round(sides[key], op, n[key], concurrency));
+  const cpu = (rs: RoundResult[]) => rs.map((r) => r.cpuUs / r.ops);
+  const tput = (rs: RoundResult[]) => rs.map((r) => (r.ops * 1000) / r.wallMs);
+  const oc = cpu(res.ours), tc = cpu(res.theirs), ot = tput(res.ours), tt = tput(res.theirs);
+  const cell: OpsCell = {
+    mode,
+    op,
+    concurrency,
+    ours: { opsPerRound: n.ours, cpuUsPerOp: oc, opsPerSec: ot },
+    theirs: { opsPerRound: n.theirs, cpuUsPerOp: tc, opsPerSec: tt },
+    cpuRatio: spread(oc.map((v, i) => v / tc[i])),
+    opsRatio: spread(ot.map((v, i) => v / tt[i])),
+  };
+  log(
+    `ops ${mode.padEnd(9)} ${op.padEnd(10)} c=${String(concurrency).padEnd(2)}`,
+    `cpu µs/op ${sides.ours.bs.impl.label} ${median(oc).toFixed(0)} ${sides.theirs.bs.impl.label} ${median(tc).toFixed(0)} ratio ${cell.cpuRatio.median.toFixed(3)}`,
+    `| ops/s ${median(ot).toFixed(0)} / ${median(tt).toFixed(0)}`,
+  );
+  return cell;
+}
+
+async function makePool(bs: BenchStore, size: number): Promise<Side> {
+  const pool = Array.from({ length: size }, (_, i) => ({ sid: newSid(), session: makeSession(i) }));
+  await runOps(pool.length, 16, (i) => bs.set(pool[i].sid, pool[i].session));
+  return { bs, pool };
+}
+
+/**
+ * Context for the ratios: our plain store against the bare driver calls it makes (lib/stores.ts
+ * driverFloor), same rounds. What is left above the floor is all a store can still save.
+ */
+export async function runFloorSection(cfg: Config, impls: { ours: Impl }, url: string, dbName: string): Promise<OpsCell[]> {
+  const sides = {
+    ours: await makePool(makeStore(impls.ours, 'plain', await newClient(url), dbName, 'floor_ours'), cfg.pool),
+    theirs: await makePool(driverFloor(await newClient(url), dbName, 'floor_driver'), cfg.pool),
+  };
+  const cells: OpsCell[] = [];
+  for (const op of ['get-hit', 'set-update'] as const) {
+    for (const concurrency of CONCURRENCIES) cells.push(await runCell(cfg, sides, 'plain', op, concurrency));
+  }
+  for (const side of [sides.ours, sides.theirs]) {
+    await side.bs.client.db(dbName).collection(side.bs.collectionName).drop().catch(() => {});
+    await side.bs.store.close();
+  }
+  return cells;
+}
+
 export async function runOpsSection(
   cfg: Config,
   impls: { ours: Impl; theirs: Impl },
@@ -79,44 +137,10 @@ export async function runOpsSection(
   for (const mode of modes) {
     const sides = {} as Record<'ours' | 'theirs', Side>;
     for (const key of ['ours', 'theirs'] as const) {
-      const client = await newClient(url);
-      const bs = makeStore(impls[key], mode, client, dbName, `ops_${mode}_${key}`);
-      const pool = Array.from({ length: cfg.pool }, (_, i) => ({ sid: newSid(), session: makeSession(i) }));
-      await runOps(pool.length, 16, (i) => bs.set(pool[i].sid, pool[i].session));
-      sides[key] = { bs, pool };
+      sides[key] = await makePool(makeStore(impls[key], mode, await newClient(url), dbName, `ops_${mode}_${key}`), cfg.pool);
     }
     for (const op of OPS) {
-      for (const concurrency of CONCURRENCIES) {
-        // Calibration round (unrecorded, also the warm-up): size each store's rounds to ~opsTargetMs.
-        const minOps = concurrency === 1 ? 20 : concurrency;
-        const n: Record<string, number> = {};
-        for (const key of ['ours', 'theirs'] as const) {
-          const w = await round(sides[key], op, minOps, concurrency);
-          const perOpMs = w.wallMs / w.ops;
-          let k = Math.round(cfg.opsTargetMs / perOpMs);
-          k = Math.max(minOps, Math.min(cfg.opsMaxOps, k));
-          n[key] = Math.ceil(k / concurrency) * concurrency;
-        }
-        const res = await interleave(cfg.opsRounds, (key) => round(sides[key], op, n[key], concurrency));
-        const cpu = (rs: RoundResult[]) => rs.map((r) => r.cpuUs / r.ops);
-        const tput = (rs: RoundResult[]) => rs.map((r) => (r.ops * 1000) / r.wallMs);
-        const oc = cpu(res.ours), tc = cpu(res.theirs), ot = tput(res.ours), tt = tput(res.theirs);
-        const cell: OpsCell = {
-          mode,
-          op,
-          concurrency,
-          ours: { opsPerRound: n.ours, cpuUsPerOp: oc, opsPerSec: ot },
-          theirs: { opsPerRound: n.theirs, cpuUsPerOp: tc, opsPerSec: tt },
-          cpuRatio: spread(oc.map((v, i) => v / tc[i])),
-          opsRatio: spread(ot.map((v, i) => v / tt[i])),
-        };
-        cells.push(cell);
-        log(
-          `ops ${mode.padEnd(9)} ${op.padEnd(10)} c=${String(concurrency).padEnd(2)}`,
-          `cpu µs/op ours ${median(oc).toFixed(0)} theirs ${median(tc).toFixed(0)} ratio ${cell.cpuRatio.median.toFixed(3)}`,
-          `| ops/s ours ${median(ot).toFixed(0)} theirs ${median(tt).toFixed(0)}`,
-        );
-      }
+      for (const concurrency of CONCURRENCIES) cells.push(await runCell(cfg, sides, mode, op, concurrency));
     }
     for (const key of ['ours', 'theirs'] as const) {
       await sides[key].bs.client.db(dbName).collection(sides[key].bs.collectionName).drop().catch(() => {});
