@@ -3,10 +3,9 @@
 // the in-process backend, the shared mongod with enableTestCommands=1 otherwise).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MongoClient, type CommandStartedEvent } from 'mongodb';
-import session from 'express-session';
 import { MongoStore, type ConnectMongoOptions } from '../src/index';
 import { uniqueDbName } from './helpers/mongo';
-import { countCallbacks, failPoints, faultServer, pool, startApp, user, watchProcess } from './helpers/reliability-harness';
+import { countCallbacks, failPoints, faultServer, pool, startApp, user, watchProcess, makeSession } from './helpers/reliability-harness';
 
 let server: Awaited<ReturnType<typeof faultServer>>;
 let raw: MongoClient;
@@ -18,9 +17,6 @@ afterAll(async () => {
   await raw?.close();
   await server?.stop();
 });
-
-const makeSession = (data: object) =>
-  ({ cookie: new session.Cookie({ maxAge: 3_600_000, path: '/' }), ...data }) as unknown as session.SessionData;
 
 /** A store on its own client (appName for failpoints, command monitoring), on a fresh database. */
 async function monitoredStore(options: Partial<ConnectMongoOptions> = {}) {

@@ -4,10 +4,9 @@
 // to the store's appName either way.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MongoClient, MongoError, MongoServerError, type Document } from 'mongodb';
-import session from 'express-session';
 import { MongoStore } from '../src/index';
 import { uniqueDbName } from './helpers/mongo';
-import { failPoints, faultServer, onceCallback, watchProcess } from './helpers/reliability-harness';
+import { failPoints, faultServer, onceCallback, watchProcess, makeSession } from './helpers/reliability-harness';
 
 let server: Awaited<ReturnType<typeof faultServer>>;
 let raw: MongoClient;
@@ -19,9 +18,6 @@ afterAll(async () => {
   await raw?.close();
   await server?.stop();
 });
-
-const makeSession = (data: object) =>
-  ({ cookie: new session.Cookie({ maxAge: 3_600_000, path: '/' }), ...data }) as unknown as session.SessionData;
 
 const STORE_EVENTS = ['create', 'update', 'set', 'get', 'touch', 'destroy', 'all'];
 

@@ -6,11 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MongoClient, type Document } from 'mongodb';
-import session from 'express-session';
 import ConnectMongo from 'connect-mongo';
 import { MongoStore, createWebCryptoAdapter, type ConnectMongoOptions } from '../src/index';
 import { mongoUrl, uniqueDbName } from './helpers/mongo';
-import { onceCallback, startApp, user, watchProcess } from './helpers/reliability-harness';
+import { onceCallback, startApp, user, watchProcess, makeSession } from './helpers/reliability-harness';
 
 let rawClient: MongoClient | undefined;
 const raw = async () => (rawClient ??= await MongoClient.connect(mongoUrl()));
@@ -19,9 +18,6 @@ afterAll(async () => {
   for (const s of opened) await Promise.resolve(s.close()).catch(() => undefined);
   await rawClient?.close();
 });
-
-const makeSession = (data: object = {}) =>
-  ({ cookie: new session.Cookie({ maxAge: 3_600_000, path: '/' }), ...data }) as unknown as session.SessionData;
 
 function store(options: Partial<ConnectMongoOptions> = {}) {
   const dbName = uniqueDbName('input');
@@ -189,7 +185,7 @@ describe('sessions that cannot be stored, in every serializer x crypto mode: a c
     [
       'a circular reference',
       () => {
-        const s = makeSession({ v: 'new' }) as Record<string, unknown>;
+        const s = makeSession({ v: 'new' }) as unknown as Record<string, unknown>;
         s.self = { back: s };
         return s;
       },

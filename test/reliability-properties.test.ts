@@ -159,7 +159,7 @@ describe('arbitrary JSON sessions round-trip exactly (serializer x crypto)', () 
       const session = { ...{ cookie }, ...data };
       Object.defineProperties(session, Object.getOwnPropertyDescriptors(data)); // spread would drop `__proto__`
       await store.set(`k${i}`, session);
-      const back = (await store.get(`k${i}`)) as Record<string, unknown>;
+      const back = (await store.get(`k${i}`)) as unknown as Record<string, unknown>;
       expect(Object.keys(back)).toEqual(Object.keys(session));
       expect(JSON.stringify(back)).toBe(JSON.stringify(session));
       expect(Object.getPrototypeOf(back)).toBe(Object.prototype); // nothing became a prototype

@@ -3,20 +3,16 @@
 // safe straight after create() while the connection or the TTL index is still pending.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MongoClient, type CommandStartedEvent } from 'mongodb';
-import session from 'express-session';
 import { MongoStore, type ConnectMongoOptions } from '../src/index';
 import { TestMongoServer } from './mongo-server';
 import { uniqueDbName } from './helpers/mongo';
-import { failPoints, faultServer, onceCallback, watchProcess } from './helpers/reliability-harness';
+import { failPoints, faultServer, onceCallback, watchProcess, makeSession } from './helpers/reliability-harness';
 
 let server: Awaited<ReturnType<typeof faultServer>>;
 beforeAll(async () => {
   server = await faultServer();
 });
 afterAll(async () => server?.stop());
-
-const makeSession = (data: object = {}) =>
-  ({ cookie: new session.Cookie({ maxAge: 3_600_000, path: '/' }), ...data }) as unknown as session.SessionData;
 
 /** Active handles by type (sockets, timers...). An in-process TestMongoServer's own handles count too. */
 function resources(): Record<string, number> {

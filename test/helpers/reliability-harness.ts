@@ -218,3 +218,11 @@ export async function faultServer(): Promise<{ url: string; stop: () => Promise<
   const url = await server.start();
   return { url, stop: () => server.stop() };
 }
+
+// express-session's typings declare Cookie's constructor without its options argument.
+const CookieWithOptions = session.Cookie as unknown as new (options: session.CookieOptions) => session.Cookie;
+
+/** A session as express-session hands it to a store: a real Cookie (1 h), plus data. */
+export function makeSession(data: object = {}): session.SessionData {
+  return { cookie: new CookieWithOptions({ maxAge: 3_600_000, path: '/' }), ...data } as unknown as session.SessionData;
+}
