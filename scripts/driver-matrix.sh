@@ -13,9 +13,14 @@ for major in "$@"; do
   trap 'rm -rf "$scratch"' EXIT
   echo "--- mongodb@$major: scratch copy in $scratch"
   # The working tree as the developer has it (tracked and new files, not ignored ones).
-  (cd "$repo" && git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' f; do
-    [ -e "$f" ] && printf '%s\0' "$f"
-  done | xargs -0 cp --parents -t "$scratch")
+  if git -C "$repo" rev-parse --git-dir > /dev/null 2>&1; then
+    (cd "$repo" && git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' f; do
+      [ -e "$f" ] && printf '%s\0' "$f"
+    done | xargs -0 cp --parents -t "$scratch")
+  else # not a git checkout (e.g. an unpacked archive): everything but installs and outputs
+    (cd "$repo" && find . -mindepth 1 -maxdepth 1 ! -name node_modules ! -name .tmp ! -name dist ! -name coverage \
+      -exec cp -a -t "$scratch" {} +)
+  fi
   # Hard links make the copy cheap; npm replaces packages by writing new files, so the originals stay as they
   # are. Its hidden lockfile is rewritten in place, so that one file is a real copy.
   cp -al "$repo/node_modules" "$scratch/node_modules"

@@ -9,7 +9,10 @@ export async function listen(handler: RequestListener, name: string): Promise<Se
   const host = process.env.HOST ?? '127.0.0.1';
   const server = createServer(handler);
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') error.message = `port ${port} is in use: set PORT to another port (PORT=0 picks a free one)`;
+      reject(error);
+    });
     server.listen(port, host, () => resolve());
   });
   const address = server.address() as AddressInfo;
