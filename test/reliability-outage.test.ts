@@ -93,7 +93,11 @@ describe('outage under steady Express traffic (own TestMongoServer, stopped ~3 s
     await vi.waitFor(
       () => expect(users.filter((u) => !log.some((e) => e.user === u.name && e.from === 4 && e.reply.status === 200))).toEqual([]),
       { timeout: 20_000, interval: 50 },
-    );
+    ).catch((err: Error) => {
+      // What each user saw since the restart: makes a slow or failed recovery diagnosable from CI logs.
+      const seen = log.filter((e) => e.from >= 3).map((e) => `${e.user}:${e.reply.status}:${String(e.reply.body?.error ?? '')}`);
+      throw new Error(`no recovery after restart; replies since: ${seen.slice(-30).join(' | ')}`, { cause: err });
+    });
     running = false;
     await Promise.all(traffic);
 
