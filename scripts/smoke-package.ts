@@ -1,7 +1,7 @@
 // Installs the packed tarball into a throwaway app folder, as a user would, and uses it from:
 //   scripts/smoke/esm.mjs          `import MongoStore, { ... } from 'connect-mongo-next'`, against a live server
 //   scripts/smoke/cjs.cjs          `require('connect-mongo-next')` is the class, against a live server
-//   scripts/smoke/types-*.{mts,cts} type-checked with tsc (nodenext: ESM and CJS files; bundler: ESM),
+//   scripts/smoke/types-*.{mts,cts} type-checked with tsc (nodenext: ESM and CJS files; bundler: ESM; node10: CJS),
 //                                  with a `declare module 'express-session'` SessionData augmentation
 // Usage: node --import tsx scripts/smoke-package.ts path/to/connect-mongo-next-x.y.z.tgz
 import { execFileSync, spawn } from 'node:child_process';
@@ -50,6 +50,7 @@ try {
   const tsc = join(repo, 'node_modules', 'typescript', 'bin', 'tsc');
   await run('smoke: tsc, nodenext (types-esm.mts + types-cjs.cts)', process.execPath, [tsc, '-p', 'tsconfig.nodenext.json']);
   await run('smoke: tsc, bundler (types-esm.mts)', process.execPath, [tsc, '-p', 'tsconfig.bundler.json']);
+  await run('smoke: tsc, node10 + module commonjs (types-cjs.cts)', process.execPath, [tsc, '-p', 'tsconfig.node10.json']);
 } finally {
   await server.stop();
   rmSync(app, { recursive: true, force: true });
