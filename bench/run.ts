@@ -6,7 +6,7 @@ import { execSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { config } from './lib/config';
-import { log } from './lib/measure';
+import { gate, log } from './lib/measure';
 import { evaluateTargets, markdown, readmeBlock, type Results } from './lib/report';
 import { ROOT, startServer } from './lib/server';
 import { loadImpls, MODES, type Mode } from './lib/stores';
@@ -25,6 +25,7 @@ const control = (process.env.BENCH_OURS ?? 'src') !== 'src' || (process.env.BENC
 // Only a full default run replaces the committed latest.*; anything else goes to an ignored file.
 const outName = arg('out') ?? (control ? 'control' : quick ? 'quick' : only.size < 6 || modes.length < 3 ? 'partial' : 'latest');
 const cfg = config(quick);
+gate.budgetMs = quick ? 10_000 : 60_000;
 
 if (!(globalThis as { gc?: unknown }).gc) log('note: run with --expose-gc so rounds start from a collected heap');
 
@@ -101,6 +102,7 @@ try {
 }
 
 results.meta.loadEnd = load();
+results.meta.quietGate = { ...gate, waitedMs: Math.round(gate.waitedMs) };
 results.meta.durationSec = (performance.now() - t0) / 1000;
 results.targets = evaluateTargets(results);
 const dir = path.join(ROOT, 'bench/results');

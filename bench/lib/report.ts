@@ -105,6 +105,10 @@ export function markdown(r: Results): string {
   L.push(`Run ${m.date}${m.quick ? ' — **quick mode** (small rounds: indicative only)' : ''}, ${f(m.durationSec)} s.`, '');
   L.push(`- Machine: ${m.machine.cpu}, ${m.machine.cores} cores, ${m.machine.memGB} GB RAM, ${m.machine.os}; Node ${m.node}`);
   L.push(`- Load average before / after: ${m.loadStart} / ${m.loadEnd}`);
+  if (m.quietGate) {
+    const g = m.quietGate;
+    L.push(`- Quiet gate (each A/B pair waits up to 2 s for the rest of the machine to drop under 30 % CPU): waited ${(g.waitedMs / 1000).toFixed(1)} s in all; ${g.pairsStartedBusy} of ${g.pairs} pairs started on a busy machine`);
+  }
   L.push(`- Server: ${m.server}; driver mongodb ${m.versions.mongodb}, express ${m.versions.express}, express-session ${m.versions['express-session']}`);
   L.push(`- Ours: ${m.oursSource} (commit ${m.commit}); theirs: ${m.theirsSource} (connect-mongo ${m.versions['connect-mongo']} installed)`);
   L.push(`- Ratios are ours / connect-mongo, per interleaved round: median (min–max). Identical code varies ±10–15 % run to run.`, '');
