@@ -1,6 +1,7 @@
 // CPU profile of a hot loop of one store operation (the V8 profiler that `node --cpu-prof` uses, started
 // through node:inspector so that start-up and data preparation stay out of it), then where the CPU went.
 //   npm run bench:profile -- --side=ours --mode=kruptein --op=get-hit --concurrency=64 --seconds=5
+//   (--op: get-hit, get-miss, set-new, set-update, touch, all; --side: ours, theirs, driver)
 // The profile (bench/results/profiles/*.cpuprofile, not committed) opens in Chrome DevTools.
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -31,7 +32,8 @@ const client = await newClient(server.url);
 const dbName = `profile_${Date.now().toString(36)}`;
 // --side=driver: the floor any store pays, the bare driver calls a plain store makes (no crypto, no options).
 const bs = side === ('driver' as string) ? driverFloor(client, dbName, 'sessions') : makeStore(impls[side], mode, client, dbName, 'sessions');
-const pool = Array.from({ length: 256 }, (_, i) => ({ sid: newSid(), session: makeSession(i) }));
+// --op=all reads back 2,000 sessions per call; the other ops cycle over 256.
+const pool = Array.from({ length: op === 'all' ? 2000 : 256 }, (_, i) => ({ sid: newSid(), session: makeSession(i) }));
 await runOps(pool.length, 16, (i) => bs.set(pool[i].sid, pool[i].session));
 const fns: Record<string, (i: number) => Promise<unknown>> = {
   'get-hit': (i) => bs.get(pool[i % 256].sid),
@@ -39,8 +41,10 @@ const fns: Record<string, (i: number) => Promise<unknown>> = {
   'set-new': (i) => bs.set(newSid(), makeSession(i)),
   'set-update': (i) => bs.set(pool[i % 256].sid, touchUp(pool[i % 256].session)),
   touch: (i) => bs.touch(pool[i % 256].sid, pool[i % 256].session),
+  all: () => bs.all(),
 };
-await runOps(conc * 20, conc, fns[op]); // warm-up
+const batch = op === 'all' ? 1 : conc * 20;
+await runOps(batch, conc, fns[op]); // warm-up
 const inspector = new Session();
 inspector.connect();
 await inspector.post('Profiler.enable');
@@ -50,7 +54,7 @@ const t0 = performance.now();
 let total = 0;
 let cpu = 0;
 while (performance.now() - t0 < seconds * 1000) {
-  const r = await runOps(conc * 20, conc, fns[op]);
+  const r = await runOps(batch, conc, fns[op]);
   total += r.ops;
   cpu += r.cpuUs;
 }
