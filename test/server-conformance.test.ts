@@ -1,7 +1,7 @@
 // Statements about MongoDB, checked through the official driver only (no server internals): they hold on
 // the in-process test server and on a real mongod 4.4-8.0 (MONGO_URL).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Binary, MongoBulkWriteError, MongoClient, MongoServerError, ObjectId, type CommandStartedEvent, type Db, type Document } from 'mongodb';
+import { BSON, Binary, MongoBulkWriteError, MongoClient, MongoServerError, ObjectId, type CommandStartedEvent, type Db, type Document } from 'mongodb';
 import { mongoUrl, uniqueDbName } from './helpers/mongo';
 
 let client: MongoClient;
@@ -315,5 +315,60 @@ describe('collections, databases and indexes', () => {
     const err = await serverError(() => db.collection('missing_for_indexes').listIndexes().toArray());
     expect(err.code).toBe(26);
     expect(err.codeName).toBe('NamespaceNotFound');
+  });
+});
+
+describe('field names of Object.prototype members are ordinary fields', () => {
+  // Read as raw BSON and compared byte for byte: exact values and key order, whatever JS does with such names.
+  // (Not through the driver's default decoding: its `fieldsAsRaw: {}` default makes bson return the documents
+  // of an array under such a name, e.g. `constructor: [{...}]`, as raw Buffers, with a real mongod too.)
+  const names = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'];
+  const inner = (n: string) => `{"${n}":1,"x":[{"${n}":{"k":"v"}},{}]}`;
+  const body = names.map((n) => `"${n}":[{},{"a":1},${inner(n)}]`).join(',');
+  const nested = names.map((n) => `"${n}":{"${n}":${inner(n)}}`).join(',');
+  /** JSON.parse, so that `__proto__` is an own key. */
+  const doc = (json: string) => JSON.parse(json) as Document;
+  const full = (id?: number, more = '') => doc(`{${id === undefined ? '' : `"_id":${id},`}${body},"n":{${nested}},"arr":[{${body}}]${more}}`);
+  const rawOpts = { raw: true } as const;
+  const asRaw = (docs: unknown[]) => docs.map((d) => Buffer.from(d as Uint8Array));
+  const expectSame = (got: Buffer[], want: Document[]) => {
+    expect(got.map((b) => JSON.stringify(BSON.deserialize(b)))).toEqual(want.map((d) => JSON.stringify(d)));
+    expect(got.map((b) => b.toString('hex'))).toEqual(want.map((d) => Buffer.from(BSON.serialize(d)).toString('hex')));
+  };
+
+  it('stores and returns them exactly: insert, $set upsert and update, replacement', async () => {
+    const c = db.collection('proto_names');
+    await c.insertOne(full(1));
+    // The session store's write: updateOne({_id}, {$set: {session, expires}}, {upsert: true}).
+    const session = doc(`{${body},"cookie":{"path":"/"}}`);
+    const changed = doc(`{${nested},"last":[{"constructor":[{"b":2}]}]}`);
+    const expires = new Date('2030-01-01T00:00:00Z');
+    await c.updateOne({ _id: 2 } as Document, { $set: { session, expires } }, { upsert: true });
+    await c.updateOne({ _id: 3 } as Document, { $set: { session, expires } }, { upsert: true });
+    await c.updateOne({ _id: 3 } as Document, { $set: { session: changed, expires } }, { upsert: true });
+    await c.insertOne({ _id: 4, old: true } as Document);
+    await c.replaceOne({ _id: 4 } as Document, full());
+    await c.replaceOne({ _id: 5 } as Document, doc(`{${body}}`), { upsert: true });
+    const got = asRaw(await c.find({}, rawOpts).sort({ _id: 1 }).toArray());
+    expectSame(got, [full(1), { _id: 2, session, expires }, { _id: 3, session: changed, expires }, full(4), doc(`{"_id":5,${body}}`)]);
+  });
+
+  it('filters, projects and aggregates on them, keeping the stored field order', async () => {
+    const c = db.collection('proto_names_read');
+    await c.insertMany([full(1, ',"tail":1'), full(2)]);
+    // Paths through `__proto__` are left out: mingo refuses them, so the test server answers 2 BadValue.
+    for (const n of names.filter((name) => name !== '__proto__')) {
+      expect(await c.countDocuments({ [`${n}.a`]: 1, [`n.${n}.${n}.${n}`]: 1, [`arr.${n}.x.${n}.k`]: 'v' })).toBe(2);
+    }
+    const d1 = full(1, ',"tail":1');
+    const field = (name: string) => `"${name}":${JSON.stringify(d1[name])}`;
+    // An inclusion projection keeps the document's field order (_id first), not the projection's.
+    const projected = asRaw(await c.find({ _id: 1 } as Document, { ...rawOpts, projection: { n: 1, tail: 1, constructor: 1 } }).toArray());
+    expectSame(projected, [doc(`{"_id":1,${field('constructor')},${field('n')},"tail":1}`)]);
+    const matched = asRaw(await c.aggregate([{ $match: { 'toString.a': 1, 'arr.valueOf.a': 1 } }, { $sort: { _id: -1 } }], rawOpts).toArray());
+    expectSame(matched, [full(2), d1]);
+    const pipeline = [{ $match: { _id: 1, 'hasOwnProperty.a': 1 } }, { $project: { tail: 1, toString: 1, 'n.valueOf': 1 } }];
+    const aggregated = asRaw(await c.aggregate(pipeline, rawOpts).toArray());
+    expectSame(aggregated, [doc(`{"_id":1,${field('toString')},"n":{"valueOf":${JSON.stringify(d1.n.valueOf)}},"tail":1}`)]);
   });
 });

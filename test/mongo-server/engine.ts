@@ -131,6 +131,73 @@ function runMingo<T>(fn: () => T, code = 2): T {
   }
 }
 
+type ProjectionTree = Map<string, ProjectionTree | true>;
+
+/**
+ * The tree of a projection made only of 0/1/true/false (no operators, no mixing), or undefined. This server
+ * applies those itself, as mongod does: fields in stored order (mingo emits them in projection order) and
+ * names like `constructor` kept (mingo drops them).
+ */
+function plainProjection(spec: unknown): { tree: ProjectionTree; inclusion: boolean } | undefined {
+  if (!isPlainObject(spec) || Object.keys(spec).length === 0) return undefined;
+  const entries = Object.entries(spec);
+  if (!entries.every(([, v]) => typeof v === 'number' || typeof v === 'boolean')) return undefined;
+  const paths = entries.filter(([k]) => k !== '_id');
+  const idOn = !Object.hasOwn(spec, '_id') || !!spec._id;
+  const inclusion = paths.length > 0 ? !!paths[0][1] : idOn;
+  if (paths.some(([, v]) => !!v !== inclusion)) return undefined;
+  const tree: ProjectionTree = new Map();
+  // _id is on by default: included unless `_id: 0`, excluded only by it.
+  if (idOn === inclusion) tree.set('_id', true);
+  for (const [path] of paths) {
+    let node = tree;
+    const parts = path.split('.');
+    for (const part of parts.slice(0, -1)) {
+      let next = node.get(part);
+      if (next === true) return undefined; // path collision ('a' and 'a.b'): left to mingo
+      if (!next) node.set(part, (next = new Map()));
+      node = next;
+    }
+    if (node.has(parts[parts.length - 1])) return undefined;
+    node.set(parts[parts.length - 1], true);
+  }
+  return { tree, inclusion };
+}
+
+/** Own data property, so that a field named `__proto__` stays a field. */
+function defineField(doc: Doc, key: string, value: unknown): void {
+  Object.defineProperty(doc, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+function applyProjection(value: unknown, tree: ProjectionTree, inclusion: boolean): unknown {
+  // Through arrays: mongod keeps their sub-documents (and, excluding, everything else); including, it drops scalars.
+  if (Array.isArray(value)) {
+    const kept = inclusion ? value.filter((v) => Array.isArray(v) || isPlainObject(v)) : value;
+    return kept.map((v) => (Array.isArray(v) || isPlainObject(v) ? applyProjection(v, tree, inclusion) : v));
+  }
+  const doc = value as Doc;
+  const out: Doc = {};
+  for (const key of Object.keys(doc)) {
+    const node = tree.get(key);
+    const v = doc[key];
+    if (node === true) {
+      if (inclusion) defineField(out, key, v);
+    } else if (node && (Array.isArray(v) || isPlainObject(v))) {
+      defineField(out, key, applyProjection(v, node, inclusion));
+    } else if (!inclusion) {
+      defineField(out, key, v);
+    }
+  }
+  return out;
+}
+
+/** Projects documents: plain projections here, anything with operators through mingo. */
+function projectDocs(docs: Doc[], spec: Doc): Doc[] {
+  const plain = plainProjection(spec);
+  if (plain) return docs.map((d) => applyProjection(d, plain.tree, plain.inclusion) as Doc);
+  return runMingo(() => new Query({}, {}).find(docs, spec).all() as Doc[]);
+}
+
 /** Equality fields of a query, which seed an upserted document (as mongod does). */
 function equalityFields(query: Doc, out: Doc = {}): Doc {
   for (const [key, value] of Object.entries(query)) {
@@ -541,15 +608,15 @@ export class Engine {
     }
     const q = asQuery(body.filter);
     const docs = runMingo(() => {
-      const projection = body.projection && Object.keys(body.projection).length ? body.projection : undefined;
-      let cursor = q.find(candidates(coll, body.filter), projection);
+      let cursor = q.find(candidates(coll, body.filter));
       if (body.sort && Object.keys(body.sort).length) cursor = cursor.sort(body.sort);
       if (skip) cursor = cursor.skip(skip);
       if (limit) cursor = cursor.limit(limit);
       return cursor.all() as Doc[];
     });
+    const projected = body.projection && Object.keys(body.projection).length ? projectDocs(docs, body.projection) : docs;
     // With a limit, the first batch stops at the limit and the cursor closes once it is reached.
-    return this.cursorReply(`${body.$db}.${name}`, docs, batchSize ?? DEFAULT_BATCH, body.singleBatch === true);
+    return this.cursorReply(`${body.$db}.${name}`, projected, batchSize ?? DEFAULT_BATCH, body.singleBatch === true);
   }
 
   private count(body: Doc): Doc {
@@ -599,12 +666,27 @@ export class Engine {
       input = this.matching(coll, pipeline[0].$match);
       pipeline = pipeline.slice(1);
     }
-    const results = runMingo(() =>
-      new Aggregator(pipeline, {
-        variables: isPlainObject(body.let) ? body.let : undefined,
-        collectionResolver: (n: string) => [...(this.storage.get(db, n)?.docs.values() ?? [])].map(cloneDoc),
-      }).run(pipeline.every((st) => READ_ONLY_STAGES.has(Object.keys(st)[0])) ? input : input.map(cloneDoc)) as Doc[],
-    );
+    const options = {
+      variables: isPlainObject(body.let) ? body.let : undefined,
+      collectionResolver: (n: string) => [...(this.storage.get(db, n)?.docs.values() ?? [])].map(cloneDoc),
+    };
+    let results = pipeline.every((st) => READ_ONLY_STAGES.has(Object.keys(st)[0])) ? input : input.map(cloneDoc);
+    // Plain $project stages run here (see plainProjection), the stages between them through mingo.
+    let segment: Doc[] = [];
+    const flush = () => {
+      const stages = segment;
+      segment = [];
+      if (stages.length) results = runMingo(() => new Aggregator(stages, options).run(results) as Doc[]);
+    };
+    for (const stage of pipeline) {
+      if (!plainProjection(stage.$project)) {
+        segment.push(stage);
+        continue;
+      }
+      flush();
+      results = projectDocs(results, stage.$project);
+    }
+    flush();
     return this.cursorReply(`${db}.${name}`, results, (body.cursor as Doc).batchSize ?? DEFAULT_BATCH, false);
   }
 
@@ -806,7 +888,7 @@ export class Engine {
     const project = (doc: Doc | undefined): Doc | null => {
       if (!doc) return null;
       if (!body.fields || !Object.keys(body.fields).length) return doc;
-      return runMingo(() => new Query({}, {}).find([doc], body.fields).all()[0] as Doc);
+      return projectDocs([doc], body.fields)[0];
     };
     if (remove) {
       if (target) existing!.docs.delete(valueKey(target._id));

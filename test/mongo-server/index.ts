@@ -13,6 +13,7 @@
  * killCursors, insert, update, delete, findAndModify, aggregate, count, distinct, create, drop,
  * dropDatabase, listCollections, listDatabases, createIndexes, listIndexes, dropIndexes.
  * Anything else: 59 CommandNotFound; options mongod knows but this server does not implement: 2 BadValue;
- * fields mongod does not know either: 40415, as mongod.
+ * fields mongod does not know either: 40415, as mongod. Plain 0/1 projections are applied by the server itself
+ * (stored field order, as mongod); a filter or update path through a `__proto__` field is refused by mingo (2).
  */
 export { TestMongoServer, type TestMongoServerOptions, type UserSpec } from './server';
