@@ -39,6 +39,11 @@ function settle<R>(promise: Promise<R>, callback: Callback<R> | undefined): Prom
   return undefined;
 }
 
+// The driver decodes replies with `fieldsAsRaw: {}`, and bson looks names up in it with a plain property
+// read, so a field named like an Object.prototype member (`constructor`, `toString`...) holding an array of
+// documents comes back as raw Buffers. A prototype-less object makes that lookup miss for every name.
+const READ_OPTIONS = { fieldsAsRaw: Object.create(null) as Record<string, never> };
+
 const isDuplicateKey = (err: unknown) => (err as { code?: unknown } | null)?.code === 11000;
 const isNamespaceMissing = (err: unknown) =>
   (err as { code?: unknown } | null)?.code === 26 || /ns not found/i.test(String((err as Error | null)?.message ?? ''));
@@ -141,7 +146,7 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
     debug('get %s', sid);
     const collection = await this.collection();
     const now = new Date();
-    const doc = await collection.findOne({ _id, ...this.expiry.liveFilter(now) });
+    const doc = await collection.findOne({ _id, ...this.expiry.liveFilter(now) }, READ_OPTIONS);
     const session = doc ? await this.serializer.decode(doc, { withLastModified: true }) : null;
     this.emit('get', sid);
     return session;
@@ -202,7 +207,7 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
   private async allSessions(): Promise<T[]> {
     debug('all');
     const collection = await this.collection();
-    const docs = await collection.find(this.expiry.liveFilter(new Date())).toArray();
+    const docs = await collection.find(this.expiry.liveFilter(new Date()), READ_OPTIONS).toArray();
     const sessions: T[] = [];
     for (const doc of docs) sessions.push(await this.serializer.decode(doc));
     // Ids only: listeners never receive session contents.

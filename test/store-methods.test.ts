@@ -52,6 +52,23 @@ describe('get / set / destroy', () => {
     expect(await (await collection()).countDocuments()).toBe(1);
   });
 
+  it('with stringify: false, arrays of documents under keys named like Object.prototype members read back as stored', async () => {
+    // The driver's default decoding would hand these back as raw BSON Buffers (see READ_OPTIONS in mongo-store.ts).
+    const { store } = makeStore({ stringify: false });
+    const id = sid();
+    const data = JSON.parse('{"constructor":[{"a":1}],"toString":[{"b":[{"c":2}]}],"__proto__":[{}],"valueOf":{"d":[{}]}}');
+    const session = makeSession(data);
+    await store.set(id, session);
+    const withoutCookie = (s: unknown) => {
+      const { cookie: _cookie, ...rest } = s as Record<string, unknown>;
+      return rest;
+    };
+    // Compared as JSON text: exact values and key order, and `__proto__` stays an own key.
+    expect(JSON.stringify(withoutCookie(await store.get(id)))).toBe(JSON.stringify(data));
+    const [listed] = await store.all();
+    expect(JSON.stringify(withoutCookie(listed))).toBe(JSON.stringify(data));
+  });
+
   it('destroy of a missing session succeeds', async () => {
     const { store } = makeStore();
     await expect(store.destroy(sid())).resolves.toBeUndefined();
