@@ -41,7 +41,7 @@ export function config(quick: boolean): Config {
         opsMaxOps: 6000,
         pool: 256,
         elRounds: 3,
-        elMs: 1500,
+        elMs: 2000,
         elConcurrency: 200,
         expressRounds: 5,
         expressSec: 3,

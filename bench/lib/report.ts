@@ -105,9 +105,13 @@ export function markdown(r: Results): string {
   L.push(`Run ${m.date}${m.quick ? ' — **quick mode** (small rounds: indicative only)' : ''}, ${f(m.durationSec)} s.`, '');
   L.push(`- Machine: ${m.machine.cpu}, ${m.machine.cores} cores, ${m.machine.memGB} GB RAM, ${m.machine.os}; Node ${m.node}`);
   L.push(`- Load average before / after: ${m.loadStart} / ${m.loadEnd}`);
-  if (m.quietGate) {
-    const g = m.quietGate;
-    L.push(`- Quiet gate (each A/B pair waits up to 2 s for the rest of the machine to drop under 30 % CPU): waited ${(g.waitedMs / 1000).toFixed(1)} s in all; ${g.pairsStartedBusy} of ${g.pairs} pairs started on a busy machine`);
+  if (m.contamination) {
+    const g = m.contamination;
+    L.push(
+      g.enabled
+        ? `- Shared machine: ${g.pairs} A/B pairs; ${g.redone} measured again because other processes used > 25 % of a core meanwhile (${g.redoneSec} s); ${g.keptBusy} kept busy after 3 retries or the time budget`
+        : '- Contamination check off (external MONGO_URL: its CPU cannot be told apart from other processes)',
+    );
   }
   L.push(`- Server: ${m.server}; driver mongodb ${m.versions.mongodb}, express ${m.versions.express}, express-session ${m.versions['express-session']}`);
   L.push(`- Ours: ${m.oursSource} (commit ${m.commit}); theirs: ${m.theirsSource} (connect-mongo ${m.versions['connect-mongo']} installed)`);

@@ -1,7 +1,7 @@
 // all() over N stored sessions: each store reads back the sessions it wrote itself. One extra,
 // informational figure: ours reading the sessions connect-mongo wrote (the upgrade case).
 import type { Config } from '../lib/config';
-import { interleave, log, runOps, settle } from '../lib/measure';
+import { interleave, log, runOps } from '../lib/measure';
 import { makeSession, newSid } from '../lib/session-data';
 import { makeStore, newClient, type BenchStore, type Impl, type Mode } from '../lib/stores';
 import { median, spread, type Spread } from '../lib/stats';
@@ -23,7 +23,6 @@ export interface AllCell {
 }
 
 async function timeAll(bs: BenchStore): Promise<AllRound> {
-  settle();
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   const list = await bs.all();

@@ -4,7 +4,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import type { Config } from '../lib/config';
-import { interleave, log } from '../lib/measure';
+import { gate, interleave, log } from '../lib/measure';
 import { ROOT } from '../lib/server';
 import type { Impl, Mode } from '../lib/stores';
 import { median, spread, type Spread } from '../lib/stats';
@@ -52,6 +52,7 @@ async function startApp(side: 'ours' | 'theirs', mode: Mode, url: string, dbName
     child.once('message', (m: { type: string; port: number }) => (m.type === 'ready' ? resolve(m.port) : reject(new Error(String(m)))));
     child.once('exit', (code) => reject(new Error(`express app (${side}, ${mode}) exited with ${code}`)));
   });
+  if (child.pid) gate.pids.push(child.pid);
   const base = `http://127.0.0.1:${port}`;
   const r = await fetch(`${base}/login`);
   if (!r.ok) throw new Error(`/login on ${side} ${mode}: HTTP ${r.status}`);
@@ -68,6 +69,7 @@ async function startApp(side: 'ours' | 'theirs', mode: Mode, url: string, dbName
       }),
     stop: () =>
       new Promise((resolve) => {
+        gate.pids = gate.pids.filter((p) => p !== child.pid);
         child.once('exit', () => resolve());
         child.send({ type: 'stop' });
       }),

@@ -1,6 +1,6 @@
 // Client CPU per operation and throughput, for each store operation, mode and concurrency.
 import type { Config } from '../lib/config';
-import { interleave, log, runOps, settle, type RoundResult } from '../lib/measure';
+import { interleave, log, runOps, type RoundResult } from '../lib/measure';
 import { makeSession, newSid, touchUp } from '../lib/session-data';
 import { driverFloor, makeStore, newClient, type BenchStore, type Impl, type Mode } from '../lib/stores';
 import { median, spread, type Spread } from '../lib/stats';
@@ -62,7 +62,6 @@ async function prepare(side: Side, op: Op, n: number) {
 
 async function round(side: Side, op: Op, n: number, concurrency: number): Promise<RoundResult> {
   const p = await prepare(side, op, n);
-  settle();
   const r = await runOps(n, concurrency, p.run);
   await p.cleanup();
   return r;
