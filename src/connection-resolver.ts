@@ -70,6 +70,8 @@ export class ConnectionResolver<TSchema extends Document> {
   private readonly acquire: () => Promise<MongoClient>;
   /** Connect + prepare in flight or done. A failed attempt is dropped so that the next call retries. */
   private pending: Promise<Collection<TSchema>> | null = null;
+  /** The collection once connected and prepared: lets each operation skip awaiting `pending` again. */
+  ready: Collection<TSchema> | null = null;
   /** The client of the last successful attempt: the one close() closes. */
   private client: MongoClient | null = null;
   /** A client whose connect() is in flight: close() aborts it instead of waiting out server selection. */
@@ -131,9 +133,14 @@ export class ConnectionResolver<TSchema extends Document> {
     if (!this.pending) {
       const attempt = this.connect();
       this.pending = attempt;
-      attempt.catch(() => {
-        if (this.pending === attempt) this.pending = null;
-      });
+      attempt.then(
+        (collection) => {
+          if (this.pending === attempt) this.ready = collection;
+        },
+        () => {
+          if (this.pending === attempt) this.pending = null;
+        },
+      );
     }
     return this.pending;
   }

@@ -136,17 +136,17 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
     return settle(this.closing, callback);
   }
 
-  private async collection(): Promise<Collection<SessionDocument>> {
+  /** The collection itself once connected (no promise per operation), else a promise of it. */
+  private collection(): Collection<SessionDocument> | Promise<Collection<SessionDocument>> {
     if (this.closing) throw new Error('connect-mongo: the store is closed');
-    return this.connection.collection();
+    return this.connection.ready ?? this.connection.collection();
   }
 
   private async getSession(sid: string): Promise<T | null> {
     const _id = this.serializer.storageId(sid);
     debug('get %s', sid);
     const collection = await this.collection();
-    const now = new Date();
-    const doc = await collection.findOne({ _id, ...this.expiry.liveFilter(now) }, READ_OPTIONS);
+    const doc = await collection.findOne({ _id, ...this.expiry.liveFilter(new Date()) }, READ_OPTIONS);
     const session = doc ? await this.serializer.decode(doc, { withLastModified: true }) : null;
     this.emit('get', sid);
     return session;
@@ -157,7 +157,8 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
     assertSession(session);
     debug('set %s', sid);
     const now = new Date();
-    const payload = await this.serializer.encode(session);
+    let payload = this.serializer.serialize(session);
+    if (this.serializer.adapter) payload = await this.serializer.encrypt(payload);
     const update = this.serializer.upsertUpdate(_id, payload, this.expiry.expiresFor(session, now), now);
     const collection = await this.collection();
     let result: UpdateResult;

@@ -189,8 +189,11 @@ export class SessionSerializer<T extends SessionData> {
     return id;
   }
 
-  /** The value of the `session` field: serialized, checked, then encrypted if configured. */
-  async encode(session: T): Promise<unknown> {
+  /**
+   * The value of the `session` field before encryption: serialized and checked. Synchronous, so that a
+   * store without encryption spends no promise on it; with an adapter, pass the result to encrypt().
+   */
+  serialize(session: T): unknown {
     let payload: unknown;
     try {
       payload = this.serializeFn(this.withoutLastModified(session));
@@ -202,10 +205,12 @@ export class SessionSerializer<T extends SessionData> {
     if (typeof payload !== 'string' && !isObject(payload)) {
       throw new TypeError('connect-mongo: option `serialize` must return a string or an object');
     }
-    if (!this.adapter) {
-      if (typeof payload !== 'string') assertStorableAsBson(payload, new Set(), 0);
-      return payload;
-    }
+    if (!this.adapter && typeof payload !== 'string') assertStorableAsBson(payload, new Set(), 0);
+    return payload;
+  }
+
+  /** A serialize() result encrypted with the configured adapter (call only when `adapter` is set). */
+  async encrypt(payload: unknown): Promise<string> {
     let plaintext: string;
     try {
       // Same plaintext as connect-mongo: the JSON string as is, an object as JSON.
@@ -213,32 +218,41 @@ export class SessionSerializer<T extends SessionData> {
     } catch (err) {
       throw new TypeError('connect-mongo: the session could not be serialized for encryption', { cause: err });
     }
-    const ciphertext = await this.adapter.encrypt(plaintext);
+    const ciphertext = await this.adapter!.encrypt(plaintext);
     if (typeof ciphertext !== 'string') throw new TypeError('connect-mongo: the crypto adapter must return a string from encrypt()');
     return ciphertext;
+  }
+
+  /** The value of the `session` field: serialized, checked, then encrypted if configured. */
+  async encode(session: T): Promise<unknown> {
+    const payload = this.serialize(session);
+    return this.adapter ? this.encrypt(payload) : payload;
   }
 
   /**
    * The session stored in a document, or an error (never a half-read session). With touchAfter, get()
    * passes `withLastModified` so that touch() can skip writes; all() does not (as in connect-mongo).
    */
-  async decode(doc: SessionDocument, { withLastModified = false } = {}): Promise<T> {
-    let stored = doc.session;
-    let rawPlaintext: string | undefined;
+  decode(doc: SessionDocument, options: { withLastModified?: boolean } = {}): T | Promise<T> {
     // Like connect-mongo, only strings are decrypted: BSON sessions written before encryption was enabled still read.
-    if (this.adapter && typeof stored === 'string') {
-      let plaintext: unknown;
-      try {
-        plaintext = await this.adapter.decrypt(stored);
-      } catch {
-        // The adapter's own error may quote the ciphertext: not passed on.
-        throw corrupt('it could not be decrypted: wrong secret, wrong adapter settings or damaged data');
-      }
-      if (typeof plaintext !== 'string') throw corrupt('the crypto adapter returned a non-string from decrypt()');
-      rawPlaintext = plaintext;
-      stored = this.fromPlaintext(plaintext);
-    }
+    // Without decryption everything is synchronous: no promise per read.
+    if (this.adapter && typeof doc.session === 'string') return this.decryptAndDecode(doc, doc.session, options);
+    return this.toSession(doc, doc.session, undefined, options);
+  }
 
+  private async decryptAndDecode(doc: SessionDocument, ciphertext: string, options: { withLastModified?: boolean }): Promise<T> {
+    let plaintext: unknown;
+    try {
+      plaintext = await this.adapter!.decrypt(ciphertext);
+    } catch {
+      // The adapter's own error may quote the ciphertext: not passed on.
+      throw corrupt('it could not be decrypted: wrong secret, wrong adapter settings or damaged data');
+    }
+    if (typeof plaintext !== 'string') throw corrupt('the crypto adapter returned a non-string from decrypt()');
+    return this.toSession(doc, this.fromPlaintext(plaintext), plaintext, options);
+  }
+
+  private toSession(doc: SessionDocument, stored: unknown, rawPlaintext: string | undefined, { withLastModified = false }): T {
     let session: unknown;
     if (this.mode === 'custom') {
       session = this.customUnserialize(stored, rawPlaintext);
@@ -309,6 +323,9 @@ export class SessionSerializer<T extends SessionData> {
       update.$setOnInsert = { createdAt: now };
       update.$currentDate = { updatedAt: true };
     }
+    // A string payload has a cheap upper bound (UTF-8 takes at most 3 bytes per UTF-16 unit, plus the
+    // fixed fields); only a payload that might reach the limit, or an object, is measured exactly.
+    if (typeof payload === 'string' && (payload.length + id.length) * 3 + 256 < MAX_DOCUMENT_BYTES) return update;
     const size = BSON.calculateObjectSize({ _id: id, ...$set, createdAt: now, updatedAt: now });
     if (size > MAX_DOCUMENT_BYTES) {
       throw new RangeError(`connect-mongo: the session document would be ${size} bytes, over MongoDB's 16 MiB limit`);
