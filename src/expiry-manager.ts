@@ -78,6 +78,16 @@ export class ExpiryManager {
     return { $or: [{ expires: { $exists: false } }, { expires: { $gt: now } }] };
   }
 
+  /**
+   * liveFilter() evaluated on a fetched document: `expires` absent, or a Date after `now` (a `$gt` with a
+   * Date only ever matches Dates, so null or any other type is not live).
+   */
+  isLive(doc: { expires?: unknown }, now: Date): boolean {
+    if (!('expires' in doc)) return true;
+    const { expires } = doc;
+    return expires instanceof Date && expires.getTime() > now.getTime();
+  }
+
   /** Creates the TTL index for autoRemove 'native'; rejects on failure (the store reports it). */
   async prepareCollection<D extends Document>(collection: Collection<D>): Promise<void> {
     if (this.autoRemove !== 'native') return;
