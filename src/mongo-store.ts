@@ -23,20 +23,34 @@ type Callback<R> = (err: any, result?: R) => void; // eslint-disable-line @types
  */
 function settle<R>(promise: Promise<R>, callback: Callback<R> | undefined): Promise<R> | undefined {
   if (typeof callback !== 'function') return promise;
-  const invoke = (...args: [unknown, R?]) => {
-    try {
-      callback(...args);
-    } catch (err) {
-      process.nextTick(() => {
-        throw err;
-      });
-    }
-  };
+  // Module-level helpers, not closures made per call: the build keeps function names (keepNames), which
+  // costs a defineProperty for every named closure created.
   promise.then(
-    (value) => (value === undefined ? invoke(null) : invoke(null, value)),
-    (err) => invoke(err),
+    (value) => deliverValue(callback, value),
+    (err) => deliverError(callback, err),
   );
   return undefined;
+}
+
+function deliverValue<R>(callback: Callback<R>, value: R): void {
+  try {
+    if (value === undefined) callback(null);
+    else callback(null, value);
+  } catch (err) {
+    process.nextTick(rethrow, err);
+  }
+}
+
+function deliverError(callback: Callback<never>, err: unknown): void {
+  try {
+    callback(err);
+  } catch (thrown) {
+    process.nextTick(rethrow, thrown);
+  }
+}
+
+function rethrow(err: unknown): never {
+  throw err;
 }
 
 // The driver decodes replies with `fieldsAsRaw: {}`, and bson looks names up in it with a plain property
