@@ -223,12 +223,6 @@ export class SessionSerializer<T extends SessionData> {
     return ciphertext;
   }
 
-  /** The value of the `session` field: serialized, checked, then encrypted if configured. */
-  async encode(session: T): Promise<unknown> {
-    const payload = this.serialize(session);
-    return this.adapter ? this.encrypt(payload) : payload;
-  }
-
   /**
    * The session stored in a document, or an error (never a half-read session). With touchAfter, get()
    * passes `withLastModified` so that touch() can skip writes; all() does not (as in connect-mongo).
