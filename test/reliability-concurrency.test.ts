@@ -1,22 +1,13 @@
 // Issue 5, item 3: concurrency. Duplicate-key upserts, many requests on one session, 10,000 sessions
 // written at once, and destroy racing touch. Failpoint cases use faultServer() (own TestMongoServer on
 // the in-process backend, the shared mongod with enableTestCommands=1 otherwise).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MongoClient, type CommandStartedEvent } from 'mongodb';
 import { MongoStore, type ConnectMongoOptions } from '../src/index';
 import { uniqueDbName } from './helpers/mongo';
-import { countCallbacks, failPoints, faultServer, pool, startApp, user, watchProcess, makeSession } from './helpers/reliability-harness';
+import { countCallbacks, failPoints, useFaultServer, pool, startApp, user, watchProcess, makeSession } from './helpers/reliability-harness';
 
-let server: Awaited<ReturnType<typeof faultServer>>;
-let raw: MongoClient;
-beforeAll(async () => {
-  server = await faultServer();
-  raw = await MongoClient.connect(server.url);
-});
-afterAll(async () => {
-  await raw?.close();
-  await server?.stop();
-});
+const server = useFaultServer();
 
 /** A store on its own client (appName for failpoints, command monitoring), on a fresh database. */
 async function monitoredStore(options: Partial<ConnectMongoOptions> = {}) {
@@ -28,7 +19,7 @@ async function monitoredStore(options: Partial<ConnectMongoOptions> = {}) {
   const store = MongoStore.create({ client, dbName, ...options } as ConnectMongoOptions);
   const events: Array<[string, unknown]> = [];
   for (const e of ['create', 'update', 'set', 'touch', 'destroy']) store.on(e, (id: unknown) => events.push([e, id]));
-  const coll = raw.db(dbName).collection('sessions');
+  const coll = server.raw.db(dbName).collection('sessions');
   return {
     fp,
     store,
@@ -117,7 +108,7 @@ describe('200 concurrent requests on one session (Express)', () => {
         }),
       );
       expect(replies.filter((r) => r.status !== 200)).toEqual([]);
-      const docs = await raw.db(dbName).collection('sessions').find().toArray();
+      const docs = await server.raw.db(dbName).collection('sessions').find().toArray();
       expect(docs).toHaveLength(1);
       expect(docs[0]._id).toBe(browser.sid);
       const stored = JSON.parse(docs[0].session as string) as Record<string, unknown>;
@@ -151,7 +142,7 @@ describe('10,000 sessions written concurrently', () => {
         200,
       );
       const written = performance.now();
-      const stored = await raw
+      const stored = await server.raw
         .db(dbName)
         .collection('sessions')
         .find({}, { projection: { _id: 1 } })

@@ -2,22 +2,13 @@
 // method. On the in-process backend the file runs its own TestMongoServer (the failpoint is server-wide and
 // files run in parallel); on MONGO_URL it needs a mongod with enableTestCommands=1. Failpoints are scoped
 // to the store's appName either way.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MongoClient, MongoError, MongoServerError, type Document } from 'mongodb';
+import { describe, expect, it } from 'vitest';
+import { MongoError, MongoServerError, type Document } from 'mongodb';
 import { MongoStore } from '../src/index';
 import { uniqueDbName } from './helpers/mongo';
-import { failPoints, faultServer, onceCallback, watchProcess, makeSession } from './helpers/reliability-harness';
+import { failPoints, useFaultServer, onceCallback, watchProcess, makeSession } from './helpers/reliability-harness';
 
-let server: Awaited<ReturnType<typeof faultServer>>;
-let raw: MongoClient;
-beforeAll(async () => {
-  server = await faultServer();
-  raw = await MongoClient.connect(server.url);
-});
-afterAll(async () => {
-  await raw?.close();
-  await server?.stop();
-});
+const server = useFaultServer();
 
 const STORE_EVENTS = ['create', 'update', 'set', 'get', 'touch', 'destroy', 'all'];
 
@@ -81,7 +72,7 @@ async function setup(storeOptions: Record<string, unknown> = {}) {
   await store.set('other', makeSession({ v: 'other' }));
   const events: string[] = [];
   for (const e of STORE_EVENTS) store.on(e, () => events.push(e));
-  const snapshot = () => raw.db(dbName).collection('sessions').find({}, { sort: { _id: 1 } }).toArray();
+  const snapshot = () => server.raw.db(dbName).collection('sessions').find({}, { sort: { _id: 1 } }).toArray();
   return { fp, store, events, snapshot };
 }
 

@@ -2,6 +2,7 @@
 // Express app on a store, a cookie-keeping HTTP user, and failpoints scoped to one store's appName.
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import { afterAll, beforeAll } from 'vitest';
 import { MongoClient, type Document } from 'mongodb';
 import express from 'express';
 import session from 'express-session';
@@ -217,6 +218,26 @@ export async function faultServer(): Promise<{ url: string; stop: () => Promise<
   const server = new TestMongoServer();
   const url = await server.start();
   return { url, stop: () => server.stop() };
+}
+
+/**
+ * For a whole test file: a faultServer() and a raw client on it, started before the file's tests and
+ * closed after them. Read the fields inside tests (they are set by beforeAll).
+ */
+export function useFaultServer(): { url: string; raw: MongoClient } {
+  const fixture = {} as { url: string; raw: MongoClient };
+  let stop: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    const server = await faultServer();
+    stop = server.stop;
+    fixture.url = server.url;
+    fixture.raw = await MongoClient.connect(server.url);
+  });
+  afterAll(async () => {
+    await fixture.raw?.close();
+    await stop?.();
+  });
+  return fixture;
 }
 
 // express-session's typings declare Cookie's constructor without its options argument.
