@@ -122,6 +122,11 @@ export async function startApp(store: MongoStore) {
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
+  // Node closes idle keep-alive sockets after 5 s, and a client reusing one at that instant gets "other
+  // side closed": a transport race, not an answer from the app. Keeping them open longer than any test
+  // leaves closing to the client (fetch drops idle sockets itself), so every request gets an HTTP answer.
+  server.keepAliveTimeout = 120_000;
+  server.headersTimeout = 121_000;
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     base,
