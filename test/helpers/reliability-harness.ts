@@ -117,16 +117,16 @@ export async function startApp(store: MongoStore) {
   });
   // Express's default handler answers store errors with a 500; a JSON body is easier to check.
   app.use((err: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    // After a failed save() the route has already answered 500, and express-session, finding the session
+    // still unsaved at res.end, saves again and passes that error to next() once the response is out.
+    // Answering again would throw, and Express would then destroy the keep-alive socket under the client's
+    // next request ("other side closed"): the error was already reported, so there is nothing to do.
+    if (res.headersSent) return;
     res.status(500).json({ error: err.message });
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
-  // Node closes idle keep-alive sockets after 5 s, and a client reusing one at that instant gets "other
-  // side closed": a transport race, not an answer from the app. Keeping them open longer than any test
-  // leaves closing to the client (fetch drops idle sockets itself), so every request gets an HTTP answer.
-  server.keepAliveTimeout = 120_000;
-  server.headersTimeout = 121_000;
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     base,
