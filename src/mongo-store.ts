@@ -2,9 +2,11 @@
 //   connection-resolver.ts  mongoUrl, mongoOptions, clientPromise, client, dbName, collectionName, writeOperationOptions
 //   expiry-manager.ts       ttl, autoRemove, autoRemoveInterval (and the removed createAutoRemoveIdx)
 //   serializer.ts           stringify, serialize, unserialize, transformId, timestamps, touchAfter, crypto, cryptoAdapter
+// and command-batcher.ts sends get() and set() to the collection, merging concurrent ones into one command.
 import Debug from 'debug';
 import { Store, type SessionData } from 'express-session';
-import type { Collection, UpdateResult } from 'mongodb';
+import type { Collection } from 'mongodb';
+import { CommandBatcher, READ_OPTIONS } from './command-batcher';
 import { ConnectionResolver, type ConnectionOptions } from './connection-resolver';
 import { ExpiryManager, type ExpiryOptions } from './expiry-manager';
 import { SessionSerializer, type SerializerOptions, type SessionDocument } from './serializer';
@@ -53,12 +55,6 @@ function rethrow(err: unknown): never {
   throw err;
 }
 
-// The driver decodes replies with `fieldsAsRaw: {}`, and bson looks names up in it with a plain property
-// read, so a field named like an Object.prototype member (`constructor`, `toString`...) holding an array of
-// documents comes back as raw Buffers. A prototype-less object makes that lookup miss for every name.
-const READ_OPTIONS = { fieldsAsRaw: Object.create(null) as Record<string, never> };
-
-const isDuplicateKey = (err: unknown) => (err as { code?: unknown } | null)?.code === 11000;
 const isNamespaceMissing = (err: unknown) =>
   (err as { code?: unknown } | null)?.code === 26 || /ns not found/i.test(String((err as Error | null)?.message ?? ''));
 
@@ -70,6 +66,7 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
   private readonly connection: ConnectionResolver<SessionDocument>;
   private readonly expiry: ExpiryManager;
   private readonly serializer: SessionSerializer<T>;
+  private readonly batcher = new CommandBatcher();
   private closing: Promise<void> | null = null;
 
   constructor(options: ConnectMongoOptions<T>) {
@@ -145,6 +142,7 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
     if (!this.closing) {
       debug('closing');
       this.expiry.stop();
+      this.batcher.flush(); // what is queued goes out before the client closes
       this.closing = this.connection.close();
     }
     return settle(this.closing, callback);
@@ -162,7 +160,7 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
     const collection = await this.collection();
     // By _id alone (MongoDB's fastest plan), then the expiry test here: the same rule as liveFilter(), so an
     // expired document the TTL monitor has not removed yet is still never returned.
-    const doc = await collection.findOne({ _id }, READ_OPTIONS);
+    const doc = await this.batcher.findById(collection, _id);
     const session = doc && this.expiry.isLive(doc, new Date()) ? await this.serializer.decode(doc, { withLastModified: true }) : null;
     this.emit('get', sid);
     return session;
@@ -177,16 +175,8 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
     if (this.serializer.adapter) payload = await this.serializer.encrypt(payload);
     const update = this.serializer.upsertUpdate(_id, payload, this.expiry.expiresFor(session, now), now);
     const collection = await this.collection();
-    let result: UpdateResult;
-    try {
-      result = await collection.updateOne({ _id }, update, { upsert: true });
-    } catch (err) {
-      // Two first writes of one session can both miss and both insert; the loser's retry finds the document.
-      if (!isDuplicateKey(err)) throw err;
-      debug('set %s: duplicate key on upsert, retrying once', sid);
-      result = await collection.updateOne({ _id }, update, { upsert: true });
-    }
-    this.emit(result.upsertedCount > 0 ? 'create' : 'update', sid);
+    const created = await this.batcher.upsert(collection, _id, update);
+    this.emit(created ? 'create' : 'update', sid);
     this.emit('set', sid);
   }
 

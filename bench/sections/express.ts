@@ -30,12 +30,13 @@ export interface E2eCell {
 interface App {
   child: ChildProcess;
   base: string;
-  cookie: string;
+  /** One returning visitor per autocannon connection, each with its own session. */
+  cookies: string[];
   cpu(): Promise<number>;
   stop(): Promise<void>;
 }
 
-async function startApp(side: 'ours' | 'theirs', mode: Mode, url: string, dbName: string): Promise<App> {
+async function startApp(side: 'ours' | 'theirs', mode: Mode, url: string, dbName: string, visitors: number): Promise<App> {
   const child = fork(path.join(ROOT, 'bench/express-app.ts'), [], {
     cwd: ROOT,
     // BENCH_CPU_PROF=1: V8 profiles of each app in bench/results/profiles/express-SIDE-MODE/ (one per thread: the
@@ -54,14 +55,17 @@ async function startApp(side: 'ours' | 'theirs', mode: Mode, url: string, dbName
   });
   if (child.pid) gate.pids.push(child.pid);
   const base = `http://127.0.0.1:${port}`;
-  const r = await fetch(`${base}/login`);
-  if (!r.ok) throw new Error(`/login on ${side} ${mode}: HTTP ${r.status}`);
-  await r.arrayBuffer(); // the session is saved once the body is complete
-  const cookie = r.headers.get('set-cookie')!.split(';')[0];
+  const cookies: string[] = [];
+  for (let i = 0; i < visitors; i++) {
+    const r = await fetch(`${base}/login`);
+    if (!r.ok) throw new Error(`/login on ${side} ${mode}: HTTP ${r.status}`);
+    await r.arrayBuffer(); // the session is saved once the body is complete
+    cookies.push(r.headers.get('set-cookie')!.split(';')[0]);
+  }
   return {
     child,
     base,
-    cookie,
+    cookies,
     cpu: () =>
       new Promise((resolve) => {
         child.once('message', (m: { us: number }) => resolve(m.us));
@@ -78,11 +82,14 @@ async function startApp(side: 'ours' | 'theirs', mode: Mode, url: string, dbName
 
 async function load(app: App, seconds: number, connections: number): Promise<E2eRound> {
   const c0 = await app.cpu();
+  let visitor = 0;
   const r = await autocannon({
     url: `${app.base}/visit`,
     connections,
     duration: seconds,
-    headers: { cookie: app.cookie },
+    // Each connection is its own visitor: real concurrent requests carry different sessions. (One cookie on
+    // every connection would be one user hammering one session, which no store can serve concurrently.)
+    setupClient: (client: { setHeaders(h: Record<string, string>): void }) => client.setHeaders({ cookie: app.cookies[visitor++ % app.cookies.length] }),
   });
   const c1 = await app.cpu();
   const ok = r['2xx'];
@@ -105,8 +112,8 @@ export async function runExpressSection(
   const cells: E2eCell[] = [];
   for (const mode of modes) {
     const apps = {
-      ours: await startApp('ours', mode, url, dbName),
-      theirs: await startApp('theirs', mode, url, dbName),
+      ours: await startApp('ours', mode, url, dbName, cfg.expressConnections),
+      theirs: await startApp('theirs', mode, url, dbName, cfg.expressConnections),
     };
     // Warm-up: JIT, connection pools.
     for (const side of ['ours', 'theirs'] as const) await load(apps[side], cfg.quick ? 0.5 : 1, cfg.expressConnections);

@@ -1,0 +1,202 @@
+// How get() and set() reach the collection. One operation alone goes out at once as findOne / updateOne.
+// Reads (or writes) that start while another one is in flight wait until the end of the current event-loop
+// turn and go out as one command: find {_id: {$in: [...]}}, or one unordered update command of upserts.
+// Under load most requests find the previous ones still in flight, so N round trips become one, for the
+// client, the network and the server alike. A lone request never waits. Retryable reads and writes stay:
+// both commands go through the driver's find() and bulkWrite().
+import Debug from 'debug';
+import type { AnyBulkWriteOperation, Collection, UpdateFilter } from 'mongodb';
+import type { SessionDocument } from './serializer';
+
+const debug = Debug('connect-mongo');
+
+type Coll = Collection<SessionDocument>;
+type Update = UpdateFilter<SessionDocument>;
+
+// The driver decodes replies with `fieldsAsRaw: {}`, and bson looks names up in it with a plain property
+// read, so a field named like an Object.prototype member (`constructor`, `toString`...) holding an array of
+// documents comes back as raw Buffers. A prototype-less object makes that lookup miss for every name.
+export const READ_OPTIONS = { fieldsAsRaw: Object.create(null) as Record<string, never> };
+
+const isDuplicateKey = (err: unknown) => (err as { code?: unknown } | null)?.code === 11000;
+
+interface Entry<A, R> {
+  _id: string;
+  arg: A;
+  resolve: (result: R) => void;
+  reject: (err: unknown) => void;
+}
+
+/** One queue per kind of operation: decides whether an operation goes out now or with the next batch. */
+class Coalescer<A, R> {
+  private inFlight = 0;
+  private batch: Entry<A, R>[] = [];
+  private ids = new Set<string>();
+  private batchCollection: Coll | undefined;
+  private scheduled = false;
+
+  constructor(
+    private readonly one: (collection: Coll, _id: string, arg: A) => Promise<R>,
+    /** Settles every entry itself and never rejects. */
+    private readonly many: (collection: Coll, entries: Entry<A, R>[]) => Promise<void>,
+  ) {}
+
+  run(collection: Coll, _id: string, arg: A): Promise<R> {
+    if (this.inFlight === 0 && this.batch.length === 0) return this.track(this.one(collection, _id, arg));
+    // The same _id twice in one find would share one decoded reply between two callers (writes never get
+    // here twice: see upsert()); another collection (after a reconnect) cannot share a command. Either way
+    // the waiting batch goes first.
+    if (this.ids.has(_id) || (this.batchCollection !== undefined && this.batchCollection !== collection)) this.flush();
+    return new Promise<R>((resolve, reject) => {
+      this.batch.push({ _id, arg, resolve, reject });
+      this.ids.add(_id);
+      this.batchCollection = collection;
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(this.onImmediate);
+      }
+    });
+  }
+
+  /** Sends what is waiting now (also called by close(), so nothing queued is left behind). */
+  flush(): void {
+    const entries = this.batch;
+    const collection = this.batchCollection;
+    if (entries.length === 0 || collection === undefined) return;
+    this.batch = [];
+    this.ids = new Set();
+    this.batchCollection = undefined;
+    if (entries.length === 1) {
+      const { _id, arg, resolve, reject } = entries[0];
+      this.track(this.one(collection, _id, arg)).then(resolve, reject);
+    } else {
+      this.track(this.many(collection, entries));
+    }
+  }
+
+  private readonly onImmediate = (): void => {
+    this.scheduled = false;
+    this.flush();
+  };
+
+  private track<P>(promise: Promise<P>): Promise<P> {
+    this.inFlight++;
+    promise.then(this.settled, this.settled);
+    return promise;
+  }
+
+  private readonly settled = (): void => {
+    this.inFlight--;
+  };
+}
+
+export class CommandBatcher {
+  private readonly reads = new Coalescer<undefined, SessionDocument | null>(findOne, findMany);
+  private readonly writes = new Coalescer<Update, boolean>(upsertOne, upsertMany);
+  /** The last write of each session still in progress: writes to one session go out in call order. */
+  private readonly writing = new Map<string, Promise<boolean>>();
+
+  /** The stored document with this _id, or null. */
+  findById(collection: Coll, _id: string): Promise<SessionDocument | null> {
+    return this.reads.run(collection, _id, undefined);
+  }
+
+  /**
+   * Upserts by _id; resolves true when the document was created, false when it was updated. A write to a
+   * session that is still being written waits for that write to finish (however it ends): two concurrent
+   * writes on two pooled connections could otherwise reach the server in either order, and the older
+   * session could overwrite the newer one.
+   */
+  upsert(collection: Coll, _id: string, update: Update): Promise<boolean> {
+    const previous = this.writing.get(_id);
+    const send = () => this.writes.run(collection, _id, update);
+    const write = previous ? previous.then(send, send) : send();
+    this.writing.set(_id, write);
+    const forget = () => {
+      if (this.writing.get(_id) === write) this.writing.delete(_id);
+    };
+    write.then(forget, forget);
+    return write;
+  }
+
+  flush(): void {
+    this.reads.flush();
+    this.writes.flush();
+  }
+}
+
+async function findOne(collection: Coll, _id: string): Promise<SessionDocument | null> {
+  return collection.findOne({ _id }, READ_OPTIONS);
+}
+
+async function findMany(collection: Coll, entries: Entry<undefined, SessionDocument | null>[]): Promise<void> {
+  const ids = entries.map((e) => e._id);
+  debug('get: %d sessions in one find', ids.length);
+  try {
+    // limit = batchSize = the ids: one reply, and the cursor is closed by the server.
+    const docs = await collection.find({ _id: { $in: ids } }, { ...READ_OPTIONS, limit: ids.length, batchSize: ids.length }).toArray();
+    const byId = new Map<unknown, SessionDocument>();
+    for (const doc of docs) byId.set(doc._id, doc);
+    for (const e of entries) e.resolve(byId.get(e._id) ?? null);
+  } catch (err) {
+    for (const e of entries) e.reject(err);
+  }
+}
+
+async function upsertAlone(collection: Coll, _id: string, update: Update): Promise<boolean> {
+  return (await collection.updateOne({ _id }, update, { upsert: true })).upsertedCount > 0;
+}
+
+async function upsertOne(collection: Coll, _id: string, update: Update): Promise<boolean> {
+  try {
+    return await upsertAlone(collection, _id, update);
+  } catch (err) {
+    // Two first writes of one session can both miss and both insert; the loser's retry finds the document.
+    if (!isDuplicateKey(err)) throw err;
+    debug('set %s: duplicate key on upsert, retrying once', _id);
+    return upsertAlone(collection, _id, update);
+  }
+}
+
+async function upsertMany(collection: Coll, entries: Entry<Update, boolean>[]): Promise<void> {
+  debug('set: %d sessions in one update', entries.length);
+  const ops: AnyBulkWriteOperation<SessionDocument>[] = entries.map((e) => ({
+    updateOne: { filter: { _id: e._id }, update: e.arg, upsert: true },
+  }));
+  let upserted: Record<number, unknown>;
+  let failed: Set<number> | null = null;
+  try {
+    upserted = (await collection.bulkWrite(ops, { ordered: false })).upsertedIds ?? {};
+  } catch (err) {
+    failed = failedStatements(err);
+    if (!failed) {
+      // The command as a whole failed (network, write concern, refused): so did each write in it.
+      for (const e of entries) e.reject(err);
+      return;
+    }
+    upserted = (err as { result?: { upsertedIds?: Record<number, unknown> } }).result?.upsertedIds ?? {};
+  }
+  entries.forEach((e, i) => {
+    // A statement with its own write error was not applied. It is sent once more, alone: that is the one
+    // duplicate-key retry, and any other error comes back as the driver's own error for that write.
+    if (failed?.has(i)) upsertAlone(collection, e._id, e.arg).then(e.resolve, e.reject);
+    else e.resolve(i in upserted);
+  });
+}
+
+/**
+ * The indexes of the statements that failed on their own, when that is all that went wrong: a bulk error
+ * with write errors and no write concern error (drivers 5–7 shape it alike; 5 may give one error, not a list).
+ */
+function failedStatements(err: unknown): Set<number> | null {
+  const e = err as { name?: unknown; writeErrors?: unknown; result?: { getWriteConcernError?: () => unknown } } | null;
+  if (e?.name !== 'MongoBulkWriteError' || !e.writeErrors) return null;
+  const list = (Array.isArray(e.writeErrors) ? e.writeErrors : [e.writeErrors]) as { index?: unknown }[];
+  if (list.length === 0 || e.result?.getWriteConcernError?.()) return null;
+  const indexes = new Set<number>();
+  for (const w of list) {
+    if (typeof w?.index !== 'number') return null;
+    indexes.add(w.index);
+  }
+  return indexes;
+}

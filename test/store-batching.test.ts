@@ -1,0 +1,280 @@
+// Concurrent get()s and set()s share one command (src/command-batcher.ts): what goes over the wire, and
+// that every caller still gets exactly its own answer, its own error, and its callback once.
+import { describe, expect, it } from 'vitest';
+import { MongoClient, MongoServerError, type CommandStartedEvent, type Document } from 'mongodb';
+import { MongoStore, type ConnectMongoOptions } from '../src/index';
+import { TestMongoServer } from './mongo-server';
+import { mongoUrl, uniqueDbName } from './helpers/mongo';
+import { captureUnhandled, makeSession, rawCollection, sid, track } from './store-helpers';
+
+/** A store on its own client that records every find and update command it sends. */
+function watchedStore(options: Partial<ConnectMongoOptions> = {}, url = mongoUrl()) {
+  const client = new MongoClient(url, { monitorCommands: true });
+  const sent: CommandStartedEvent[] = [];
+  client.on('commandStarted', (e) => (e.commandName === 'find' || e.commandName === 'update') && sent.push(e));
+  const dbName = uniqueDbName('batch');
+  const store = track(MongoStore.create({ client, dbName, autoRemove: 'disabled', ...options } as ConnectMongoOptions));
+  const commands = (name: string) => sent.filter((e) => e.commandName === name).map((e) => e.command as Document);
+  return { store, dbName, sent, commands, reset: () => (sent.length = 0) };
+}
+
+describe('reads', () => {
+  it('one get alone goes out at once as a find by _id; gets that start meanwhile share one find', async () => {
+    const { store, commands, reset } = watchedStore();
+    const ids = Array.from({ length: 6 }, () => sid());
+    for (const [i, id] of ids.entries()) await store.set(id, makeSession({ i }));
+    reset();
+
+    const alone = await store.get(ids[0]);
+    expect(alone).toMatchObject({ i: 0 });
+    expect(commands('find')).toHaveLength(1);
+    expect(commands('find')[0].filter).toEqual({ _id: ids[0] });
+    reset();
+
+    const missing = sid('missing');
+    const results = await Promise.all([...ids, missing].map((id) => store.get(id)));
+    expect(results.slice(0, 6).map((s) => (s as unknown as { i: number }).i)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(results[6]).toBeNull();
+    // The first found nothing in flight and went alone; the six others waited for the end of the turn.
+    const finds = commands('find');
+    expect(finds).toHaveLength(2);
+    expect(finds[0].filter).toEqual({ _id: ids[0] });
+    expect(finds[1].filter).toEqual({ _id: { $in: [...ids.slice(1), missing] } });
+  });
+
+  it('an expired document in a shared find is still never returned', async () => {
+    const { store, dbName, commands, reset } = watchedStore();
+    const live = sid();
+    const expired = sid('expired');
+    await store.set(live, makeSession({ live: true }));
+    await (await rawCollection(dbName)).insertOne({ _id: expired as never, session: '{"old":true}', expires: new Date(Date.now() - 1000) });
+    reset();
+    const [a, b, c] = await Promise.all([store.get(sid('first')), store.get(expired), store.get(live)]);
+    expect(commands('find')).toHaveLength(2);
+    expect(a).toBeNull();
+    expect(b).toBeNull();
+    expect(c).toMatchObject({ live: true });
+  });
+
+  it('the same session asked for twice in one turn: separate finds, and two separate objects (stringify: false)', async () => {
+    const { store, commands, reset } = watchedStore({ stringify: false });
+    const id = sid();
+    await store.set(id, makeSession({ nested: { n: 1 } }));
+    reset();
+    const [first, a, b] = await Promise.all([store.get(sid('other')), store.get(id), store.get(id)]);
+    expect(first).toBeNull();
+    expect(a).toEqual(b);
+    expect(a).not.toBe(b);
+    (a as unknown as { nested: { n: number } }).nested.n = 2; // one caller's change is not another's
+    expect((b as unknown as { nested: { n: number } }).nested.n).toBe(1);
+    expect(commands('find')).toHaveLength(3);
+  });
+
+  it('a shared find that fails fails each of its gets once, with the server error; the data stays', async () => {
+    const server = new TestMongoServer();
+    const url = await server.start();
+    const admin = new MongoClient(url);
+    try {
+      const { store, commands, reset } = watchedStore({}, url);
+      const ids = [sid(), sid(), sid()];
+      for (const id of ids) await store.set(id, makeSession({ kept: id }));
+      reset();
+      await admin.db('admin').command({
+        configureFailPoint: 'failCommand',
+        mode: 'alwaysOn',
+        data: { failCommands: ['find'], errorCode: 2 },
+      });
+      const calls = ids.map(() => 0);
+      const outcomes = await Promise.all(
+        ids.map(
+          (id, i) =>
+            new Promise<unknown>((resolve) =>
+              store.get(id, (err) => {
+                calls[i] += 1;
+                resolve(err);
+              }),
+            ),
+        ),
+      );
+      for (const err of outcomes) expect(err).toMatchObject({ code: 2, name: 'MongoServerError' });
+      expect(commands('find').map((c) => c.filter)).toEqual([{ _id: ids[0] }, { _id: { $in: ids.slice(1) } }]);
+      await admin.db('admin').command({ configureFailPoint: 'failCommand', mode: 'off' });
+      for (const id of ids) expect(await store.get(id)).toMatchObject({ kept: id });
+      expect(calls).toEqual([1, 1, 1]);
+    } finally {
+      await admin.close();
+      await server.stop();
+    }
+  });
+});
+
+describe('writes', () => {
+  it('sets that start while one is in flight share one unordered update; create/update events stay per session', async () => {
+    const { store, dbName, commands, reset } = watchedStore();
+    const existing = sid('existing');
+    await store.set(existing, makeSession({ v: 1 }));
+    reset();
+    const events: string[] = [];
+    store.on('create', (id: string) => events.push(`create ${id}`));
+    store.on('update', (id: string) => events.push(`update ${id}`));
+    const fresh = [sid('new'), sid('new'), sid('new')];
+    await Promise.all([store.set(fresh[0], makeSession({ v: 'a' })), store.set(existing, makeSession({ v: 2 })), store.set(fresh[1], makeSession({ v: 'b' })), store.set(fresh[2], makeSession({ v: 'c' }))]);
+
+    const updates = commands('update');
+    expect(updates).toHaveLength(2);
+    expect(updates[0].updates.map((u: Document) => u.q._id)).toEqual([fresh[0]]);
+    expect(updates[1].updates.map((u: Document) => u.q._id)).toEqual([existing, fresh[1], fresh[2]]);
+    expect(updates[1].ordered).toBe(false);
+    expect(updates[1].updates.every((u: Document) => u.upsert === true && u.multi !== true)).toBe(true);
+    expect(events.sort()).toEqual([`create ${fresh[0]}`, `create ${fresh[1]}`, `create ${fresh[2]}`, `update ${existing}`].sort());
+
+    const docs = await (await rawCollection(dbName)).find({}, { sort: { _id: 1 } }).toArray();
+    expect(docs).toHaveLength(4);
+    for (const [id, v] of [[existing, 2], [fresh[0], 'a'], [fresh[1], 'b'], [fresh[2], 'c']] as const) {
+      expect(await store.get(id)).toMatchObject({ v });
+    }
+  });
+
+  it('two sets of one session in one turn go out one after the other, so the later one is what is stored', async () => {
+    const { store, commands, reset } = watchedStore();
+    const id = sid();
+    await store.set(id, makeSession({ v: 0 }));
+    reset();
+    const order: number[] = [];
+    await Promise.all([
+      store.set(sid('other'), makeSession()),
+      store.set(id, makeSession({ v: 1 })).then(() => order.push(1)),
+      store.set(id, makeSession({ v: 2 })).then(() => order.push(2)),
+    ]);
+    expect(await store.get(id)).toMatchObject({ v: 2 });
+    expect(order).toEqual([1, 2]);
+    // Never one session twice in one command, nor two writes of it in flight at once (on two pooled
+    // connections they could arrive in either order).
+    expect(commands('update').map((u) => u.updates.map((x: Document) => x.q._id))).toEqual([[expect.stringMatching(/^other/)], [id], [id]]);
+  });
+
+  it('many concurrent sets of one session are applied in call order; one failing does not hold up the next', async () => {
+    const { store, dbName } = watchedStore();
+    // Write number 7 collides on a unique index, so it fails at the server, in the middle of the chain.
+    await (await rawCollection(dbName)).createIndex({ expires: 1 }, { unique: true, name: 'unique_expires' });
+    const base = Date.now() + 3_600_000;
+    await store.set('taken', { cookie: { expires: new Date(base + 7_000) } } as never);
+    const id = sid();
+    const done: number[] = [];
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, v) =>
+        store.set(id, { cookie: { expires: new Date(base + v * 1000) }, v } as never).then(() => done.push(v)),
+      ),
+    );
+    expect(results.map((r) => r.status === 'rejected')).toEqual(Array.from({ length: 20 }, (_, v) => v === 7));
+    expect((results[7] as PromiseRejectedResult).reason).toMatchObject({ code: 11000 });
+    expect(done).toEqual([0, 1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
+    expect(await store.get(id)).toMatchObject({ v: 19 });
+  });
+
+  it('a write error on one statement fails only that set, with the driver error, after one retry alone', async () => {
+    const { store, dbName, commands, reset } = watchedStore();
+    // A unique index on expires makes one statement of the shared update collide, deterministically.
+    await (await rawCollection(dbName)).createIndex({ expires: 1 }, { unique: true, name: 'unique_expires' });
+    const at = (s: number) => ({ cookie: { expires: new Date(Date.now() + s * 1000) } }) as never;
+    const taken = at(100);
+    await store.set('taken', taken);
+    reset();
+    const calls = { a: 0, b: 0, c: 0 };
+    const run = (id: 'a' | 'b' | 'c', s: never) =>
+      new Promise<unknown>((resolve) =>
+        store.set(id, s, (err) => {
+          calls[id] += 1;
+          resolve(err ?? 'ok');
+        }),
+      );
+    const created: string[] = [];
+    store.on('create', (id: string) => created.push(id));
+    const [a, b, c] = await Promise.all([run('a', at(200)), run('b', taken), run('c', at(300))]);
+    expect(a).toBe('ok');
+    expect(c).toBe('ok');
+    expect(b).toMatchObject({ code: 11000, name: 'MongoServerError' });
+    expect(calls).toEqual({ a: 1, b: 1, c: 1 });
+    expect(created.sort()).toEqual(['a', 'c']);
+    expect(commands('update').map((u) => u.updates.map((x: Document) => x.q._id))).toEqual([['a'], ['b', 'c'], ['b']]);
+    expect(await (await rawCollection(dbName)).countDocuments({})).toBe(3);
+  });
+
+  it('a shared update that fails as a whole fails each of its sets once, and loses nothing stored', async () => {
+    const server = new TestMongoServer();
+    const url = await server.start();
+    const admin = new MongoClient(url);
+    try {
+      const { store, commands, reset } = watchedStore({}, url);
+      const ids = [sid(), sid(), sid()];
+      for (const id of ids) await store.set(id, makeSession({ v: 'before' }));
+      reset();
+      await admin.db('admin').command({
+        configureFailPoint: 'failCommand',
+        mode: 'alwaysOn',
+        data: { failCommands: ['update'], errorCode: 2 },
+      });
+      const unhandled = await captureUnhandled(async () => {
+        const outcomes = await Promise.allSettled(ids.map((id) => store.set(id, makeSession({ v: 'after' }))));
+        expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected']);
+        const reasons = outcomes.map((o) => (o as PromiseRejectedResult).reason);
+        // The first went alone (updateOne's error); the other two get what the driver's bulkWrite reports
+        // for the shared command: a MongoServerError subclass with the same code.
+        expect(reasons.map((r) => r.name)).toEqual(['MongoServerError', 'MongoBulkWriteError', 'MongoBulkWriteError']);
+        for (const r of reasons) {
+          expect(r).toBeInstanceOf(MongoServerError);
+          expect(r.code).toBe(2);
+        }
+      });
+      expect(unhandled).toEqual([]);
+      expect(commands('update').map((u) => u.updates.length)).toEqual([1, 2]);
+      await admin.db('admin').command({ configureFailPoint: 'failCommand', mode: 'off' });
+      for (const id of ids) expect(await store.get(id)).toMatchObject({ v: 'before' });
+    } finally {
+      await admin.close();
+      await server.stop();
+    }
+  });
+
+  it('with w: 0, a shared update is sent and every set resolves', async () => {
+    const { store, dbName, commands, reset } = watchedStore({ writeOperationOptions: { w: 0 } });
+    reset();
+    const ids = [sid(), sid(), sid()];
+    await Promise.all(ids.map((id) => store.set(id, makeSession({ id }))));
+    expect(commands('update').map((u) => u.updates.length)).toEqual([1, 2]);
+    expect(commands('update')[1].writeConcern).toEqual({ w: 0 });
+    const coll = await rawCollection(dbName);
+    await expect.poll(() => coll.countDocuments({}), { timeout: 2000 }).toBe(3);
+  });
+});
+
+describe('close', () => {
+  it('what is queued when close() is called goes out first; every callback runs once, nothing is unhandled', async () => {
+    const { store, dbName } = watchedStore();
+    await store.length(); // connected
+    const calls = new Map<string, number>();
+    const results: Promise<unknown>[] = [];
+    const unhandled = await captureUnhandled(async () => {
+      for (let i = 0; i < 5; i++) {
+        const id = `queued-${i}`;
+        results.push(
+          new Promise((resolve) =>
+            store.set(id, makeSession({ i }), (err) => {
+              calls.set(id, (calls.get(id) ?? 0) + 1);
+              resolve(err ?? 'ok');
+            }),
+          ),
+        );
+      }
+      await store.close();
+      await Promise.all(results);
+    });
+    expect(unhandled).toEqual([]);
+    expect([...calls.values()]).toEqual([1, 1, 1, 1, 1]);
+    // Whatever resolved is stored; nothing that failed is half-written.
+    const outcomes = await Promise.all(results);
+    const stored = await (await rawCollection(dbName)).find({}).toArray();
+    expect(stored.map((d) => d._id).sort()).toEqual(outcomes.flatMap((o, i) => (o === 'ok' ? [`queued-${i}`] : [])).sort());
+    await expect(store.get('queued-0')).rejects.toThrow(/closed/);
+  });
+});
