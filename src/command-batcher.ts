@@ -1,11 +1,11 @@
-// How get() and set() reach the collection. One operation alone goes out at once as findOne / updateOne.
-// Reads (or writes) that start while another one is in flight wait until the end of the current event-loop
-// turn and go out as one command: find {_id: {$in: [...]}}, or one unordered update command of upserts.
-// Under load most requests find the previous ones still in flight, so N round trips become one, for the
-// client, the network and the server alike. A lone request never waits. Retryable reads and writes stay:
-// both commands go through the driver's find() and bulkWrite().
+// How get(), set(), touch() and destroy() reach the collection. One operation alone goes out at once, as
+// findOne / updateOne / deleteOne. Operations of one kind that start while another of that kind is in flight
+// wait until the end of the current event-loop turn and go out as one command: find {_id: {$in: [...]}}, or
+// one unordered update (delete) command. Under load most requests find earlier ones still in flight, so N
+// round trips become one, for the client, the network and the server alike; a lone request never waits.
+// Retryable reads and writes stay: every command goes through the driver's find() and bulkWrite().
 import Debug from 'debug';
-import type { AnyBulkWriteOperation, Collection, UpdateFilter } from 'mongodb';
+import type { AnyBulkWriteOperation, Collection, Filter, UpdateFilter } from 'mongodb';
 import type { SessionDocument } from './serializer';
 
 const debug = Debug('connect-mongo');
@@ -90,9 +90,17 @@ class Coalescer<A, R> {
   };
 }
 
+/** What touch() sends: the live-session filter and the update extending expiry. */
+export interface Touch {
+  filter: Filter<SessionDocument>;
+  update: Update;
+}
+
 export class CommandBatcher {
-  private readonly reads = new Coalescer<undefined, SessionDocument | null>(findOne, findMany);
-  private readonly writes = new Coalescer<Update, boolean>(upsertOne, upsertMany);
+  private readonly reads = new Coalescer<undefined, SessionDocument | null>(findOne, findBatch);
+  private readonly writes = new Coalescer<Update, boolean>(upsertOne, upsertBatch);
+  private readonly touches = new Coalescer<Touch, boolean>(touchOne, touchBatch);
+  private readonly deletes = new Coalescer<undefined, void>(deleteOne, deleteBatch);
   /** The last write of each session still in progress: writes to one session go out in call order. */
   private readonly writing = new Map<string, Promise<boolean>>();
 
@@ -119,9 +127,21 @@ export class CommandBatcher {
     return write;
   }
 
+  /** Applies a touch (never an upsert); resolves false when no live session matched. */
+  touch(collection: Coll, _id: string, touch: Touch): Promise<boolean> {
+    return this.touches.run(collection, _id, touch);
+  }
+
+  remove(collection: Coll, _id: string): Promise<void> {
+    return this.deletes.run(collection, _id, undefined);
+  }
+
+  /** Sends everything that is waiting (close() calls it before closing the client). */
   flush(): void {
     this.reads.flush();
     this.writes.flush();
+    this.touches.flush();
+    this.deletes.flush();
   }
 }
 
@@ -129,7 +149,7 @@ async function findOne(collection: Coll, _id: string): Promise<SessionDocument |
   return collection.findOne({ _id }, READ_OPTIONS);
 }
 
-async function findMany(collection: Coll, entries: Entry<undefined, SessionDocument | null>[]): Promise<void> {
+async function findBatch(collection: Coll, entries: Entry<undefined, SessionDocument | null>[]): Promise<void> {
   const ids = entries.map((e) => e._id);
   debug('get: %d sessions in one find', ids.length);
   try {
@@ -158,7 +178,7 @@ async function upsertOne(collection: Coll, _id: string, update: Update): Promise
   }
 }
 
-async function upsertMany(collection: Coll, entries: Entry<Update, boolean>[]): Promise<void> {
+async function upsertBatch(collection: Coll, entries: Entry<Update, boolean>[]): Promise<void> {
   debug('set: %d sessions in one update', entries.length);
   const ops: AnyBulkWriteOperation<SessionDocument>[] = entries.map((e) => ({
     updateOne: { filter: { _id: e._id }, update: e.arg, upsert: true },
@@ -181,6 +201,58 @@ async function upsertMany(collection: Coll, entries: Entry<Update, boolean>[]): 
     // duplicate-key retry, and any other error comes back as the driver's own error for that write.
     if (failed?.has(i)) upsertAlone(collection, e._id, e.arg).then(e.resolve, e.reject);
     else e.resolve(i in upserted);
+  });
+}
+
+async function touchOne(collection: Coll, _id: string, { filter, update }: Touch): Promise<boolean> {
+  const result = await collection.updateOne(filter, update);
+  return !result.acknowledged || result.matchedCount > 0; // w: 0 cannot tell: counted as touched
+}
+
+async function touchBatch(collection: Coll, entries: Entry<Touch, boolean>[]): Promise<void> {
+  debug('touch: %d sessions in one update', entries.length);
+  try {
+    const result = await collection.bulkWrite(
+      entries.map((e) => ({ updateOne: { filter: e.arg.filter, update: e.arg.update } })),
+      { ordered: false },
+    );
+    if (result.matchedCount === entries.length || collection.writeConcern?.w === 0) {
+      for (const e of entries) e.resolve(true);
+      return;
+    }
+  } catch (err) {
+    if (!failedStatements(err)) {
+      for (const e of entries) e.reject(err);
+      return;
+    }
+  }
+  // Some session was gone (destroyed, expired) or one statement failed, and the reply does not say which
+  // touched what: each is asked alone. A touch sets the same expiry again, so running it twice is harmless.
+  for (const e of entries) touchOne(collection, e._id, e.arg).then(e.resolve, e.reject);
+}
+
+async function deleteOne(collection: Coll, _id: string): Promise<void> {
+  await collection.deleteOne({ _id });
+}
+
+async function deleteBatch(collection: Coll, entries: Entry<undefined, void>[]): Promise<void> {
+  debug('destroy: %d sessions in one delete', entries.length);
+  let failed: Set<number> | null = null;
+  try {
+    await collection.bulkWrite(
+      entries.map((e) => ({ deleteOne: { filter: { _id: e._id } } })),
+      { ordered: false },
+    );
+  } catch (err) {
+    failed = failedStatements(err);
+    if (!failed) {
+      for (const e of entries) e.reject(err);
+      return;
+    }
+  }
+  entries.forEach((e, i) => {
+    if (failed?.has(i)) deleteOne(collection, e._id).then(e.resolve, e.reject);
+    else e.resolve();
   });
 }
 

@@ -2,7 +2,7 @@
 //   connection-resolver.ts  mongoUrl, mongoOptions, clientPromise, client, dbName, collectionName, writeOperationOptions
 //   expiry-manager.ts       ttl, autoRemove, autoRemoveInterval (and the removed createAutoRemoveIdx)
 //   serializer.ts           stringify, serialize, unserialize, transformId, timestamps, touchAfter, crypto, cryptoAdapter
-// and command-batcher.ts sends get() and set() to the collection, merging concurrent ones into one command.
+// and command-batcher.ts sends get/set/touch/destroy to the collection, merging concurrent ones into one command.
 import Debug from 'debug';
 import { Store, type SessionData } from 'express-session';
 import type { Collection } from 'mongodb';
@@ -191,11 +191,11 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
     debug('touch %s', sid);
     const collection = await this.collection();
     // Never an upsert, and only a live document: a touch must not bring back a destroyed or expired session.
-    const result = await collection.updateOne(
-      { _id, ...this.expiry.liveFilter(now) },
-      this.serializer.touchUpdate(this.expiry.expiresFor(session, now), now),
-    );
-    if (result.acknowledged && result.matchedCount === 0) {
+    const touched = await this.batcher.touch(collection, _id, {
+      filter: { _id, ...this.expiry.liveFilter(now) },
+      update: this.serializer.touchUpdate(this.expiry.expiresFor(session, now), now),
+    });
+    if (!touched) {
       // Gone (logged out in parallel, or reaped): nothing to extend, and not an error for the request.
       debug('touch %s: no live session, nothing to do', sid);
       return;
@@ -207,7 +207,7 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
     const _id = this.serializer.storageId(sid);
     debug('destroy %s', sid);
     const collection = await this.collection();
-    await collection.deleteOne({ _id });
+    await this.batcher.remove(collection, _id);
     this.emit('destroy', sid);
   }
 

@@ -1,4 +1,4 @@
-// Concurrent get()s and set()s share one command (src/command-batcher.ts): what goes over the wire, and
+// Concurrent get()s, set()s, touch()es and destroy()s share commands (src/command-batcher.ts): what goes over the wire, and
 // that every caller still gets exactly its own answer, its own error, and its callback once.
 import { describe, expect, it } from 'vitest';
 import { MongoClient, MongoServerError, type CommandStartedEvent, type Document } from 'mongodb';
@@ -11,7 +11,7 @@ import { captureUnhandled, makeSession, rawCollection, sid, track } from './stor
 function watchedStore(options: Partial<ConnectMongoOptions> = {}, url = mongoUrl()) {
   const client = new MongoClient(url, { monitorCommands: true });
   const sent: CommandStartedEvent[] = [];
-  client.on('commandStarted', (e) => (e.commandName === 'find' || e.commandName === 'update') && sent.push(e));
+  client.on('commandStarted', (e) => ['find', 'update', 'delete'].includes(e.commandName) && sent.push(e));
   const dbName = uniqueDbName('batch');
   const store = track(MongoStore.create({ client, dbName, autoRemove: 'disabled', ...options } as ConnectMongoOptions));
   const commands = (name: string) => sent.filter((e) => e.commandName === name).map((e) => e.command as Document);
@@ -245,6 +245,138 @@ describe('writes', () => {
     expect(commands('update')[1].writeConcern).toEqual({ w: 0 });
     const coll = await rawCollection(dbName);
     await expect.poll(() => coll.countDocuments({}), { timeout: 2000 }).toBe(3);
+  });
+});
+
+describe('touches', () => {
+  const ids = (u: Document) => u.updates.map((x: Document) => x.q._id);
+
+  it('touches that start while one is in flight share one update; each live session gets its touch event', async () => {
+    const { store, dbName, commands, reset } = watchedStore();
+    const live = [sid('t'), sid('t'), sid('t'), sid('t')];
+    for (const id of live) await store.set(id, makeSession({ id }, 60_000));
+    const before = await (await rawCollection(dbName)).find({}).toArray();
+    reset();
+    const touched: string[] = [];
+    store.on('touch', (id: string) => touched.push(id));
+    await Promise.all(live.map((id) => store.touch(id, makeSession({ id }, 3_600_000))));
+    expect(commands('update').map(ids)).toEqual([[live[0]], live.slice(1)]);
+    expect(commands('update')[1].updates.every((u: Document) => u.upsert !== true)).toBe(true);
+    expect(touched.sort()).toEqual([...live].sort());
+    const after = await (await rawCollection(dbName)).find({}).toArray();
+    for (const doc of after) {
+      const old = before.find((d) => d._id === doc._id)!;
+      expect(doc.expires.getTime()).toBeGreaterThan(old.expires.getTime() + 3_000_000);
+    }
+  });
+
+  it('a shared touch that misses a session (destroyed, expired): each is asked alone, and the gone ones stay gone', async () => {
+    const { store, dbName, commands, reset } = watchedStore();
+    const a = sid('a');
+    const b = sid('b');
+    const destroyed = sid('destroyed');
+    const expired = sid('expired');
+    for (const id of [a, b, destroyed]) await store.set(id, makeSession({ id }));
+    await store.destroy(destroyed);
+    await (await rawCollection(dbName)).insertOne({ _id: expired as never, session: '{}', expires: new Date(Date.now() - 1000) });
+    reset();
+    const touched: string[] = [];
+    store.on('touch', (id: string) => touched.push(id));
+    const first = sid('first');
+    await Promise.all([first, a, destroyed, expired, b].map((id) => store.touch(id, makeSession({ id }))));
+    expect(commands('update').map(ids)).toEqual([[first], [a, destroyed, expired, b], [a], [destroyed], [expired], [b]]);
+    expect(touched.sort()).toEqual([a, b].sort());
+    const coll = await rawCollection(dbName);
+    expect(await coll.countDocuments({ _id: { $in: [destroyed, first] } as never })).toBe(0);
+    expect((await coll.findOne({ _id: expired as never }))!.expires.getTime()).toBeLessThan(Date.now());
+  });
+
+  it('a write error on one touch of a shared update fails only that touch, with the driver error', async () => {
+    const { store, dbName, commands, reset } = watchedStore();
+    await (await rawCollection(dbName)).createIndex({ expires: 1 }, { unique: true, name: 'unique_expires' });
+    const at = (s: number) => new Date(Date.now() + s * 1000);
+    const taken = at(500);
+    await store.set('taken', { cookie: { expires: taken } } as never);
+    for (const [id, s] of [['first', 10], ['a', 20], ['b', 30]] as const) await store.set(id, { cookie: { expires: at(s) } } as never);
+    reset();
+    const touched: string[] = [];
+    store.on('touch', (id: string) => touched.push(id));
+    const outcomes = await Promise.allSettled([
+      store.touch('first', { cookie: { expires: at(110) } } as never),
+      store.touch('a', { cookie: { expires: at(120) } } as never),
+      store.touch('b', { cookie: { expires: taken } } as never),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+    expect((outcomes[2] as PromiseRejectedResult).reason).toMatchObject({ code: 11000, name: 'MongoServerError' });
+    expect(touched.sort()).toEqual(['a', 'first']);
+    expect(commands('update').map(ids)).toEqual([['first'], ['a', 'b'], ['a'], ['b']]);
+  });
+
+  it('a shared touch that fails as a whole fails each of its touches once, with no touch event', async () => {
+    const server = new TestMongoServer();
+    const url = await server.start();
+    const admin = new MongoClient(url);
+    try {
+      const { store, commands, reset } = watchedStore({}, url);
+      const list = [sid(), sid(), sid()];
+      for (const id of list) await store.set(id, makeSession());
+      reset();
+      await admin.db('admin').command({ configureFailPoint: 'failCommand', mode: 'alwaysOn', data: { failCommands: ['update'], errorCode: 2 } });
+      let events = 0;
+      store.on('touch', () => (events += 1));
+      const outcomes = await Promise.allSettled(list.map((id) => store.touch(id, makeSession())));
+      expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected']);
+      for (const o of outcomes) expect((o as PromiseRejectedResult).reason).toMatchObject({ code: 2 });
+      expect(commands('update').map((u) => u.updates.length)).toEqual([1, 2]);
+      expect(events).toBe(0);
+      await admin.db('admin').command({ configureFailPoint: 'failCommand', mode: 'off' });
+    } finally {
+      await admin.close();
+      await server.stop();
+    }
+  });
+});
+
+describe('destroys', () => {
+  it('destroys that start while one is in flight share one delete; every session is gone and gets its event', async () => {
+    const { store, dbName, commands, reset } = watchedStore();
+    const list = Array.from({ length: 5 }, () => sid('d'));
+    for (const id of list) await store.set(id, makeSession());
+    const keep = sid('keep');
+    await store.set(keep, makeSession({ keep: true }));
+    reset();
+    const destroyed: string[] = [];
+    store.on('destroy', (id: string) => destroyed.push(id));
+    await Promise.all([...list, sid('never-stored')].map((id) => store.destroy(id)));
+    const deletes = commands('delete');
+    expect(deletes).toHaveLength(2);
+    expect(deletes[0].deletes.map((d: Document) => d.q._id)).toEqual([list[0]]);
+    expect(deletes[1].deletes).toHaveLength(5);
+    expect(deletes[1].deletes.every((d: Document) => d.limit === 1)).toBe(true);
+    expect(destroyed).toHaveLength(6);
+    const left = await (await rawCollection(dbName)).find({}).toArray();
+    expect(left.map((d) => d._id)).toEqual([keep]);
+  });
+
+  it('a shared delete that fails as a whole fails each destroy once; the sessions stay', async () => {
+    const server = new TestMongoServer();
+    const url = await server.start();
+    const admin = new MongoClient(url);
+    try {
+      const { store, commands, reset } = watchedStore({}, url);
+      const list = [sid(), sid(), sid()];
+      for (const id of list) await store.set(id, makeSession({ id }));
+      reset();
+      await admin.db('admin').command({ configureFailPoint: 'failCommand', mode: 'alwaysOn', data: { failCommands: ['delete'], errorCode: 2 } });
+      const outcomes = await Promise.allSettled(list.map((id) => store.destroy(id)));
+      expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected']);
+      expect(commands('delete').map((d) => d.deletes.length)).toEqual([1, 2]);
+      await admin.db('admin').command({ configureFailPoint: 'failCommand', mode: 'off' });
+      for (const id of list) expect(await store.get(id)).toMatchObject({ id });
+    } finally {
+      await admin.close();
+      await server.stop();
+    }
   });
 });
 

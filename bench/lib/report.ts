@@ -161,7 +161,7 @@ export function markdown(r: Results): string {
   }
   if (r.express?.length) {
     const c0 = r.express[0];
-    L.push(`## Express end to end (autocannon, ${c0.connections} connections, ${c0.durationSec} s rounds, returning visitor: get + set per request)`, '');
+    L.push(`## Express end to end (autocannon, ${c0.connections} connections, ${c0.durationSec} s rounds, one returning visitor per connection, each with its own session: get + set per request)`, '');
     L.push('| Mode | req/s ours | theirs | req/s ratio | p99 ms ours | theirs | app CPU µs/req ours | theirs | CPU ratio |', '|---|--:|--:|--:|--:|--:|--:|--:|--:|');
     for (const c of r.express) {
       const g = (rs: typeof c.ours, k: 'reqPerSec' | 'p99Ms' | 'cpuUsPerReq') => med(rs.map((x) => x[k]));
