@@ -378,24 +378,27 @@ export function createKrupteinAdapter(options: CryptoOptions): CryptoAdapter {
   const text = (bytes: Buffer) => Buffer.from(bytes.toString(enc), 'utf8');
   const hmacOf = (k: KeyObject, data: Buffer) => createHmac(hashing, k).update(data).digest();
 
+  // The texts go to OpenSSL and into the DER as strings: Node encodes them to UTF-8 on the way, so no
+  // intermediate Buffer is made for them (less garbage per write).
   const encryptWith = (k: KeyObject, plaintext: string): string => {
-    const pt = Buffer.from(JSON.stringify(plaintext), 'utf8');
+    const pt = JSON.stringify(plaintext);
     // One call to the CSPRNG for both the IV and (AEAD) the 128-byte HMAC key of the AAD: half the calls.
     const random = freshRandom(aead ? ivLen + 128 : ivLen);
     const iv = random.subarray(0, ivLen);
     const cipher = aead
       ? createCipheriv(algorithm as CipherGCMTypes, k, iv, { authTagLength: KRUPTEIN_TAG_LENGTH })
       : createCipheriv(algorithm, k, iv);
-    let aadText: Buffer | undefined;
+    let aad: Buffer | undefined;
     if (aead) {
-      const aad = createHmac(hashing, random.subarray(ivLen)).update(pt).digest();
-      aadText = text(aad);
+      aad = createHmac(hashing, random.subarray(ivLen)).update(pt, 'utf8').digest();
       (cipher as CipherGCM).setAAD(aad);
     }
-    const ctText = text(Buffer.concat([cipher.update(pt), cipher.final()]));
-    const hmacText = text(hmacOf(k, ctText));
-    const fields: Uint8Array[] = [ctText, hmacText, iv, ownSalt];
-    if (aead) fields.push((cipher as CipherGCM).getAuthTag(), aadText!);
+    const head = cipher.update(pt, 'utf8');
+    const tail = cipher.final(); // empty for GCM and the stream modes
+    const ctText = (tail.length === 0 ? head : Buffer.concat([head, tail])).toString(enc);
+    const hmacText = createHmac(hashing, k).update(ctText, 'utf8').digest().toString(enc);
+    const fields: (string | Uint8Array)[] = [ctText, hmacText, iv, ownSalt];
+    if (aead) fields.push((cipher as CipherGCM).getAuthTag(), aad!.toString(enc));
     return encodeDerOctetSequence(fields).toString(enc);
   };
 
@@ -483,16 +486,19 @@ function writeDerHeader(out: Buffer, pos: number, tag: number, len: number): num
   return pos;
 }
 
-export function encodeDerOctetSequence(fields: readonly Uint8Array[]): Buffer {
+/** Each field is bytes, or a string that stands for its UTF-8 bytes. */
+export function encodeDerOctetSequence(fields: readonly (string | Uint8Array)[]): Buffer {
+  const sizes = fields.map((f) => (typeof f === 'string' ? Buffer.byteLength(f, 'utf8') : f.length));
   let body = 0;
-  for (const f of fields) body += 1 + derLengthSize(f.length) + f.length;
+  for (const size of sizes) body += 1 + derLengthSize(size) + size;
   const out = Buffer.allocUnsafe(1 + derLengthSize(body) + body);
   let pos = writeDerHeader(out, 0, TAG_SEQUENCE, body);
-  for (const f of fields) {
-    pos = writeDerHeader(out, pos, TAG_OCTET_STRING, f.length);
-    out.set(f, pos);
-    pos += f.length;
-  }
+  fields.forEach((f, i) => {
+    pos = writeDerHeader(out, pos, TAG_OCTET_STRING, sizes[i]);
+    if (typeof f === 'string') out.write(f, pos, 'utf8');
+    else out.set(f, pos);
+    pos += sizes[i];
+  });
   return out;
 }
 
