@@ -142,7 +142,7 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
     if (!this.closing) {
       debug('closing');
       this.expiry.stop();
-      this.batcher.flush(); // what is queued goes out before the client closes
+      this.batcher.flush(); // calls still queued are sent while the client is open, not after
       this.closing = this.connection.close();
     }
     return settle(this.closing, callback);
