@@ -20,6 +20,10 @@ export const READ_OPTIONS = { fieldsAsRaw: Object.create(null) as Record<string,
 
 const isDuplicateKey = (err: unknown) => (err as { code?: unknown } | null)?.code === 11000;
 
+// Sessions per shared command: keeps a find's `$in` (and a reply) far below MongoDB's 16 MiB; the driver
+// splits larger bulk writes itself, but one failure would then cover more callers than it needs to.
+const MAX_BATCH = 1000;
+
 interface Entry<A, R> {
   _id: string;
   arg: A;
@@ -44,9 +48,11 @@ class Coalescer<A, R> {
   run(collection: Coll, _id: string, arg: A): Promise<R> {
     if (this.inFlight === 0 && this.batch.length === 0) return this.track(this.one(collection, _id, arg));
     // The same _id twice in one find would share one decoded reply between two callers (writes never get
-    // here twice: see upsert()); another collection (after a reconnect) cannot share a command. Either way
-    // the waiting batch goes first.
-    if (this.ids.has(_id) || (this.batchCollection !== undefined && this.batchCollection !== collection)) this.flush();
+    // here twice: see upsert()); a full batch, or another collection (after a reconnect), cannot take one
+    // more. Either way the waiting batch goes first.
+    if (this.ids.has(_id) || this.batch.length >= MAX_BATCH || (this.batchCollection !== undefined && this.batchCollection !== collection)) {
+      this.flush();
+    }
     return new Promise<R>((resolve, reject) => {
       this.batch.push({ _id, arg, resolve, reject });
       this.ids.add(_id);

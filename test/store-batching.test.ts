@@ -42,6 +42,18 @@ describe('reads', () => {
     expect(finds[1].filter).toEqual({ _id: { $in: [...ids.slice(1), missing] } });
   });
 
+  it('a shared find holds at most 1,000 sessions; more waiting callers make more finds', async () => {
+    const { store, commands, reset } = watchedStore();
+    const stored = sid('stored');
+    await store.set(stored, makeSession({ found: true }));
+    reset();
+    const ids = Array.from({ length: 1502 }, (_, i) => (i === 1200 ? stored : sid('none')));
+    const results = await Promise.all(ids.map((id) => store.get(id)));
+    expect(results.filter((r) => r !== null)).toEqual([expect.objectContaining({ found: true })]);
+    expect(results[1200]).toMatchObject({ found: true });
+    expect(commands('find').map((f) => (typeof f.filter._id === 'string' ? 1 : f.filter._id.$in.length))).toEqual([1, 1000, 501]);
+  });
+
   it('an expired document in a shared find is still never returned', async () => {
     const { store, dbName, commands, reset } = watchedStore();
     const live = sid();
