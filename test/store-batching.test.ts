@@ -3,19 +3,34 @@
 import { describe, expect, it } from 'vitest';
 import { MongoClient, MongoServerError, type CommandStartedEvent, type Document } from 'mongodb';
 import { MongoStore, type ConnectMongoOptions } from '../src/index';
-import { TestMongoServer } from './mongo-server';
+import { failPoints, useFaultServer } from './helpers/reliability-harness';
 import { mongoUrl, uniqueDbName } from './helpers/mongo';
 import { captureUnhandled, makeSession, rawCollection, sid, track } from './store-helpers';
 
-/** A store on its own client that records every find and update command it sends. */
-function watchedStore(options: Partial<ConnectMongoOptions> = {}, url = mongoUrl()) {
-  const client = new MongoClient(url, { monitorCommands: true });
+/** A store on its own client that records every find, update and delete command it sends. */
+function watchedStore(options: Partial<ConnectMongoOptions> = {}, url = mongoUrl(), appName?: string) {
+  const client = new MongoClient(url, { monitorCommands: true, appName });
   const sent: CommandStartedEvent[] = [];
   client.on('commandStarted', (e) => ['find', 'update', 'delete'].includes(e.commandName) && sent.push(e));
   const dbName = uniqueDbName('batch');
   const store = track(MongoStore.create({ client, dbName, autoRemove: 'disabled', ...options } as ConnectMongoOptions));
   const commands = (name: string) => sent.filter((e) => e.commandName === name).map((e) => e.command as Document);
   return { store, dbName, sent, commands, reset: () => (sent.length = 0) };
+}
+
+// failCommand tests: a server of their own (or the shared mongod), failpoints scoped to one store's appName.
+const faults = useFaultServer();
+
+/** A watched store on the fault server, and failCommand for `commandName` on that store's client only. */
+async function failingStore(commandName: string) {
+  const fp = await failPoints(faults.url);
+  const watched = watchedStore({}, faults.url, fp.appName);
+  return {
+    ...watched,
+    fail: () => fp.set('alwaysOn', { failCommands: [commandName], errorCode: 2 }),
+    recover: () => fp.off(),
+    close: () => fp.close(),
+  };
 }
 
 describe('reads', () => {
@@ -83,19 +98,12 @@ describe('reads', () => {
   });
 
   it('a shared find that fails fails each of its gets once, with the server error; the data stays', async () => {
-    const server = new TestMongoServer();
-    const url = await server.start();
-    const admin = new MongoClient(url);
+    const { store, commands, reset, fail, recover, close } = await failingStore('find');
     try {
-      const { store, commands, reset } = watchedStore({}, url);
       const ids = [sid(), sid(), sid()];
       for (const id of ids) await store.set(id, makeSession({ kept: id }));
       reset();
-      await admin.db('admin').command({
-        configureFailPoint: 'failCommand',
-        mode: 'alwaysOn',
-        data: { failCommands: ['find'], errorCode: 2 },
-      });
+      await fail();
       const calls = ids.map(() => 0);
       const outcomes = await Promise.all(
         ids.map(
@@ -110,12 +118,11 @@ describe('reads', () => {
       );
       for (const err of outcomes) expect(err).toMatchObject({ code: 2, name: 'MongoServerError' });
       expect(commands('find').map((c) => c.filter)).toEqual([{ _id: ids[0] }, { _id: { $in: ids.slice(1) } }]);
-      await admin.db('admin').command({ configureFailPoint: 'failCommand', mode: 'off' });
+      await recover();
       for (const id of ids) expect(await store.get(id)).toMatchObject({ kept: id });
       expect(calls).toEqual([1, 1, 1]);
     } finally {
-      await admin.close();
-      await server.stop();
+      await close();
     }
   });
 });
@@ -213,19 +220,12 @@ describe('writes', () => {
   });
 
   it('a shared update that fails as a whole fails each of its sets once, and loses nothing stored', async () => {
-    const server = new TestMongoServer();
-    const url = await server.start();
-    const admin = new MongoClient(url);
+    const { store, commands, reset, fail, recover, close } = await failingStore('update');
     try {
-      const { store, commands, reset } = watchedStore({}, url);
       const ids = [sid(), sid(), sid()];
       for (const id of ids) await store.set(id, makeSession({ v: 'before' }));
       reset();
-      await admin.db('admin').command({
-        configureFailPoint: 'failCommand',
-        mode: 'alwaysOn',
-        data: { failCommands: ['update'], errorCode: 2 },
-      });
+      await fail();
       const unhandled = await captureUnhandled(async () => {
         const outcomes = await Promise.allSettled(ids.map((id) => store.set(id, makeSession({ v: 'after' }))));
         expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected']);
@@ -240,11 +240,10 @@ describe('writes', () => {
       });
       expect(unhandled).toEqual([]);
       expect(commands('update').map((u) => u.updates.length)).toEqual([1, 2]);
-      await admin.db('admin').command({ configureFailPoint: 'failCommand', mode: 'off' });
+      await recover();
       for (const id of ids) expect(await store.get(id)).toMatchObject({ v: 'before' });
     } finally {
-      await admin.close();
-      await server.stop();
+      await close();
     }
   });
 
@@ -325,15 +324,12 @@ describe('touches', () => {
   });
 
   it('a shared touch that fails as a whole fails each of its touches once, with no touch event', async () => {
-    const server = new TestMongoServer();
-    const url = await server.start();
-    const admin = new MongoClient(url);
+    const { store, commands, reset, fail, recover, close } = await failingStore('update');
     try {
-      const { store, commands, reset } = watchedStore({}, url);
       const list = [sid(), sid(), sid()];
       for (const id of list) await store.set(id, makeSession());
       reset();
-      await admin.db('admin').command({ configureFailPoint: 'failCommand', mode: 'alwaysOn', data: { failCommands: ['update'], errorCode: 2 } });
+      await fail();
       let events = 0;
       store.on('touch', () => (events += 1));
       const outcomes = await Promise.allSettled(list.map((id) => store.touch(id, makeSession())));
@@ -341,10 +337,9 @@ describe('touches', () => {
       for (const o of outcomes) expect((o as PromiseRejectedResult).reason).toMatchObject({ code: 2 });
       expect(commands('update').map((u) => u.updates.length)).toEqual([1, 2]);
       expect(events).toBe(0);
-      await admin.db('admin').command({ configureFailPoint: 'failCommand', mode: 'off' });
+      await recover();
     } finally {
-      await admin.close();
-      await server.stop();
+      await close();
     }
   });
 });
@@ -371,23 +366,19 @@ describe('destroys', () => {
   });
 
   it('a shared delete that fails as a whole fails each destroy once; the sessions stay', async () => {
-    const server = new TestMongoServer();
-    const url = await server.start();
-    const admin = new MongoClient(url);
+    const { store, commands, reset, fail, recover, close } = await failingStore('delete');
     try {
-      const { store, commands, reset } = watchedStore({}, url);
       const list = [sid(), sid(), sid()];
       for (const id of list) await store.set(id, makeSession({ id }));
       reset();
-      await admin.db('admin').command({ configureFailPoint: 'failCommand', mode: 'alwaysOn', data: { failCommands: ['delete'], errorCode: 2 } });
+      await fail();
       const outcomes = await Promise.allSettled(list.map((id) => store.destroy(id)));
       expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected']);
       expect(commands('delete').map((d) => d.deletes.length)).toEqual([1, 2]);
-      await admin.db('admin').command({ configureFailPoint: 'failCommand', mode: 'off' });
+      await recover();
       for (const id of list) expect(await store.get(id)).toMatchObject({ id });
     } finally {
-      await admin.close();
-      await server.stop();
+      await close();
     }
   });
 });
