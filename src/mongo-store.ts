@@ -158,8 +158,8 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
     const _id = this.serializer.storageId(sid);
     debug('get %s', sid);
     const collection = await this.collection();
-    // By _id alone (MongoDB's fastest plan), then the expiry test here: the same rule as liveFilter(), so an
-    // expired document the TTL monitor has not removed yet is still never returned.
+    // By _id alone (MongoDB's fastest plan; in a shared `$in` under load), then the expiry test here: the
+    // same rule as liveFilter(), so an expired document the TTL monitor has not removed yet is never returned.
     const doc = await this.batcher.findById(collection, _id);
     const session = doc && this.expiry.isLive(doc, new Date()) ? await this.serializer.decode(doc, { withLastModified: true }) : null;
     this.emit('get', sid);
