@@ -5,13 +5,15 @@
 // round trips become one, for the client, the network and the server alike; a lone request never waits.
 // Retryable reads and writes stay: every command goes through the driver's find() and bulkWrite().
 import Debug from 'debug';
-import type { AnyBulkWriteOperation, Collection, Filter, UpdateFilter } from 'mongodb';
+import type { AnyBulkWriteOperation, Collection, Filter, UpdateFilter, WriteConcernSettings } from 'mongodb';
 import type { SessionDocument } from './serializer';
 
 const debug = Debug('connect-mongo');
 
 type Coll = Collection<SessionDocument>;
 type Update = UpdateFilter<SessionDocument>;
+/** Options of every write command: the store's writeOperationOptions, as connect-mongo passes them. */
+type WriteOptions = { writeConcern?: WriteConcernSettings };
 
 // The driver decodes replies with `fieldsAsRaw: {}`, and bson looks names up in it with a plain property
 // read, so a field named like an Object.prototype member (`constructor`, `toString`...) holding an array of
@@ -104,11 +106,27 @@ export interface Touch {
 
 export class CommandBatcher {
   private readonly reads = new Coalescer<undefined, SessionDocument | null>(findOne, findBatch);
-  private readonly writes = new Coalescer<Update, boolean>(upsertOne, upsertBatch);
-  private readonly touches = new Coalescer<Touch, boolean>(touchOne, touchBatch);
-  private readonly deletes = new Coalescer<undefined, void>(deleteOne, deleteBatch);
+  private readonly writes: Coalescer<Update, boolean>;
+  private readonly touches: Coalescer<Touch, boolean>;
+  private readonly deletes: Coalescer<undefined, void>;
   /** The last write of each session still in progress: writes to one session go out in call order. */
   private readonly writing = new Map<string, Promise<boolean>>();
+
+  constructor(writeConcern: WriteConcernSettings | undefined) {
+    const w: WriteOptions = writeConcern ? { writeConcern } : {};
+    this.writes = new Coalescer(
+      (c, _id, update) => upsertOne(c, _id, update, w),
+      (c, entries) => upsertBatch(c, entries, w),
+    );
+    this.touches = new Coalescer(
+      (c, _id, touch) => touchOne(c, touch, w),
+      (c, entries) => touchBatch(c, entries, w),
+    );
+    this.deletes = new Coalescer(
+      (c, _id) => deleteOne(c, _id, w),
+      (c, entries) => deleteBatch(c, entries, w),
+    );
+  }
 
   /** The stored document with this _id, or null. */
   findById(collection: Coll, _id: string): Promise<SessionDocument | null> {
@@ -169,22 +187,22 @@ async function findBatch(collection: Coll, entries: Entry<undefined, SessionDocu
   }
 }
 
-async function upsertAlone(collection: Coll, _id: string, update: Update): Promise<boolean> {
-  return (await collection.updateOne({ _id }, update, { upsert: true })).upsertedCount > 0;
+async function upsertAlone(collection: Coll, _id: string, update: Update, w: WriteOptions): Promise<boolean> {
+  return (await collection.updateOne({ _id }, update, { ...w, upsert: true })).upsertedCount > 0;
 }
 
-async function upsertOne(collection: Coll, _id: string, update: Update): Promise<boolean> {
+async function upsertOne(collection: Coll, _id: string, update: Update, w: WriteOptions): Promise<boolean> {
   try {
-    return await upsertAlone(collection, _id, update);
+    return await upsertAlone(collection, _id, update, w);
   } catch (err) {
     // Two first writes of one session can both miss and both insert; the loser's retry finds the document.
     if (!isDuplicateKey(err)) throw err;
     debug('set %s: duplicate key on upsert, retrying once', _id);
-    return upsertAlone(collection, _id, update);
+    return upsertAlone(collection, _id, update, w);
   }
 }
 
-async function upsertBatch(collection: Coll, entries: Entry<Update, boolean>[]): Promise<void> {
+async function upsertBatch(collection: Coll, entries: Entry<Update, boolean>[], w: WriteOptions): Promise<void> {
   debug('set: %d sessions in one update', entries.length);
   const ops: AnyBulkWriteOperation<SessionDocument>[] = entries.map((e) => ({
     updateOne: { filter: { _id: e._id }, update: e.arg, upsert: true },
@@ -192,7 +210,7 @@ async function upsertBatch(collection: Coll, entries: Entry<Update, boolean>[]):
   let upserted: Record<number, unknown>;
   let failed: Set<number> | null = null;
   try {
-    upserted = (await collection.bulkWrite(ops, { ordered: false })).upsertedIds ?? {};
+    upserted = (await collection.bulkWrite(ops, { ...w, ordered: false })).upsertedIds ?? {};
   } catch (err) {
     failed = failedStatements(err);
     if (!failed) {
@@ -205,24 +223,24 @@ async function upsertBatch(collection: Coll, entries: Entry<Update, boolean>[]):
   entries.forEach((e, i) => {
     // A statement with its own write error was not applied. It is sent once more, alone: that is the one
     // duplicate-key retry, and any other error comes back as the driver's own error for that write.
-    if (failed?.has(i)) upsertAlone(collection, e._id, e.arg).then(e.resolve, e.reject);
+    if (failed?.has(i)) upsertAlone(collection, e._id, e.arg, w).then(e.resolve, e.reject);
     else e.resolve(i in upserted);
   });
 }
 
-async function touchOne(collection: Coll, _id: string, { filter, update }: Touch): Promise<boolean> {
-  const result = await collection.updateOne(filter, update);
+async function touchOne(collection: Coll, { filter, update }: Touch, w: WriteOptions): Promise<boolean> {
+  const result = await collection.updateOne(filter, update, w);
   return !result.acknowledged || result.matchedCount > 0; // w: 0 cannot tell: counted as touched
 }
 
-async function touchBatch(collection: Coll, entries: Entry<Touch, boolean>[]): Promise<void> {
+async function touchBatch(collection: Coll, entries: Entry<Touch, boolean>[], w: WriteOptions): Promise<void> {
   debug('touch: %d sessions in one update', entries.length);
   try {
     const result = await collection.bulkWrite(
       entries.map((e) => ({ updateOne: { filter: e.arg.filter, update: e.arg.update } })),
-      { ordered: false },
+      { ...w, ordered: false },
     );
-    if (result.matchedCount === entries.length || collection.writeConcern?.w === 0) {
+    if (result.matchedCount === entries.length || (w.writeConcern ?? collection.writeConcern)?.w === 0) {
       for (const e of entries) e.resolve(true);
       return;
     }
@@ -234,20 +252,20 @@ async function touchBatch(collection: Coll, entries: Entry<Touch, boolean>[]): P
   }
   // Some session was gone (destroyed, expired) or one statement failed, and the reply does not say which
   // touched what: each is asked alone. A touch sets the same expiry again, so running it twice is harmless.
-  for (const e of entries) touchOne(collection, e._id, e.arg).then(e.resolve, e.reject);
+  for (const e of entries) touchOne(collection, e.arg, w).then(e.resolve, e.reject);
 }
 
-async function deleteOne(collection: Coll, _id: string): Promise<void> {
-  await collection.deleteOne({ _id });
+async function deleteOne(collection: Coll, _id: string, w: WriteOptions): Promise<void> {
+  await collection.deleteOne({ _id }, w);
 }
 
-async function deleteBatch(collection: Coll, entries: Entry<undefined, void>[]): Promise<void> {
+async function deleteBatch(collection: Coll, entries: Entry<undefined, void>[], w: WriteOptions): Promise<void> {
   debug('destroy: %d sessions in one delete', entries.length);
   let failed: Set<number> | null = null;
   try {
     await collection.bulkWrite(
       entries.map((e) => ({ deleteOne: { filter: { _id: e._id } } })),
-      { ordered: false },
+      { ...w, ordered: false },
     );
   } catch (err) {
     failed = failedStatements(err);
@@ -257,7 +275,7 @@ async function deleteBatch(collection: Coll, entries: Entry<undefined, void>[]):
     }
   }
   entries.forEach((e, i) => {
-    if (failed?.has(i)) deleteOne(collection, e._id).then(e.resolve, e.reject);
+    if (failed?.has(i)) deleteOne(collection, e._id, w).then(e.resolve, e.reject);
     else e.resolve();
   });
 }

@@ -19,7 +19,7 @@ export interface ConnectionOptions {
   dbName?: string;
   /** Defaults to 'sessions'. */
   collectionName?: string;
-  /** Write concern applied to every write on the sessions collection. */
+  /** Write concern sent with every write of the store (not set on the collection). */
   writeOperationOptions?: WriteConcernSettings;
 }
 
@@ -66,7 +66,8 @@ const noop = () => {};
 export class ConnectionResolver<TSchema extends Document> {
   private readonly collectionName: string;
   private readonly dbName: string | undefined;
-  private readonly writeConcern: WriteConcernSettings | undefined;
+  /** Passed with every write command, as connect-mongo does; the collection keeps the client's own. */
+  readonly writeConcern: WriteConcernSettings | undefined;
   private readonly acquire: () => Promise<MongoClient>;
   /** Connect + prepare in flight or done. A failed attempt is dropped so that the next call retries. */
   private pending: Promise<Collection<TSchema>> | null = null;
@@ -83,8 +84,11 @@ export class ConnectionResolver<TSchema extends Document> {
     options: ConnectionOptions,
     private readonly prepare: (collection: Collection<TSchema>) => Promise<void>,
   ) {
-    if (options.mongoUrl === undefined && options.clientPromise === undefined && options.client === undefined) {
-      throw new TypeError('connect-mongo: one of the options `mongoUrl`, `clientPromise` or `client` is required');
+    // connect-mongo tests truthiness, so an empty or null value counts as missing too.
+    if (!options.mongoUrl && !options.clientPromise && !options.client) {
+      throw new TypeError(
+        'connect-mongo: You must provide either mongoUrl|clientPromise|client in options (one of `mongoUrl`, `clientPromise` or `client` is required)',
+      );
     }
     checkOptions(rules, options as Record<string, unknown>);
     this.collectionName = options.collectionName ?? 'sessions';
@@ -159,9 +163,7 @@ export class ConnectionResolver<TSchema extends Document> {
     const problem = clientProblem(client);
     if (problem) throw new TypeError(`connect-mongo: the value \`clientPromise\` resolved to ${problem}`);
     this.client = client;
-    const collection = client
-      .db(this.dbName)
-      .collection<TSchema>(this.collectionName, this.writeConcern ? { writeConcern: this.writeConcern } : {});
+    const collection = client.db(this.dbName).collection<TSchema>(this.collectionName);
     debug('connected to collection %s', this.collectionName);
     await this.prepare(collection);
     return collection;

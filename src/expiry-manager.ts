@@ -27,14 +27,26 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 // Keeps now + ttl inside the range a JavaScript Date (and BSON) can represent.
 const MAX_TTL_SECONDS = 8e12;
 
+// Both messages keep connect-mongo's wording, which apps match on.
 const removed: Check = () =>
-  new TypeError("was removed: use `autoRemove` ('native' | 'interval' | 'disabled') and `autoRemoveInterval`");
+  new TypeError(
+    "was removed: options.createAutoRemoveIdx has been reverted to autoRemove and autoRemoveInterval (use `autoRemove`: 'native' | 'interval' | 'disabled')",
+  );
+
+const intervalInRange = numberIn(0, MAX_AUTO_REMOVE_INTERVAL_MINUTES, { exclusiveMin: true });
+const isIntervalMinutes: Check = (v) => {
+  const problem = intervalInRange(v);
+  if (problem && typeof v === 'number' && v > MAX_AUTO_REMOVE_INTERVAL_MINUTES) {
+    problem.message += ': autoRemoveInterval is too large. options.autoRemoveInterval is in minutes but not seconds nor mills';
+  }
+  return problem;
+};
 
 const rules: Rules = {
   createAutoRemoveIdx: (v) => (v === undefined || v === null ? null : removed(v)),
   ttl: optional(numberIn(0, MAX_TTL_SECONDS, { exclusiveMin: true })),
   autoRemove: optional(oneOf('native', 'interval', 'disabled')),
-  autoRemoveInterval: optional(numberIn(0, MAX_AUTO_REMOVE_INTERVAL_MINUTES, { exclusiveMin: true })),
+  autoRemoveInterval: optional(isIntervalMinutes),
 };
 
 type LiveFilter = { $or: [{ expires: { $exists: false } }, { expires: { $gt: Date } }] };
@@ -100,25 +112,33 @@ export class ExpiryManager {
     await collection.deleteMany({ expires: { $lt: new Date() } } as unknown as Filter<D>, { writeConcern: { w: 0 } });
   }
 
-  /** For autoRemove 'interval': runs `sweep` every autoRemoveInterval on an unref'd timer. */
+  /**
+   * For autoRemove 'interval': runs `sweep` every autoRemoveInterval on an unref'd setInterval, as
+   * connect-mongo does. Periods beyond Node's timer limit (which would fire after 1 ms) are chained
+   * from shorter timeouts instead.
+   */
   startSweeping(sweep: () => Promise<void>): void {
     if (this.autoRemove !== 'interval' || this.stopped) return;
     debug('sweeping expired sessions every %d ms', this.intervalMs);
-    const schedule = (remaining: number) => {
-      // Intervals beyond Node's timer limit are chained from shorter timeouts.
-      const delay = Math.min(remaining, MAX_TIMER_MS);
-      this.timerDelayMs = delay;
-      this.timer = setTimeout(() => {
-        if (this.stopped) return;
-        if (remaining > delay) return schedule(remaining - delay);
-        sweep().then(
-          () => !this.stopped && schedule(this.intervalMs),
-          () => !this.stopped && schedule(this.intervalMs),
-        );
-      }, delay);
+    if (this.intervalMs <= MAX_TIMER_MS) {
+      this.timer = setInterval(() => void sweep(), this.intervalMs);
+      this.timerDelayMs = this.intervalMs;
       this.timer.unref();
-    };
-    schedule(this.intervalMs);
+      return;
+    }
+    this.chainTimeouts(sweep, this.intervalMs);
+  }
+
+  private chainTimeouts(sweep: () => Promise<void>, remaining: number): void {
+    const delay = Math.min(remaining, MAX_TIMER_MS);
+    this.timerDelayMs = delay;
+    this.timer = setTimeout(() => {
+      if (this.stopped) return;
+      if (remaining > delay) return this.chainTimeouts(sweep, remaining - delay);
+      const next = () => !this.stopped && this.chainTimeouts(sweep, this.intervalMs);
+      sweep().then(next, next);
+    }, delay);
+    this.timer.unref();
   }
 
   /** The delay of the timer currently scheduled, for diagnostics and tests. */
@@ -128,7 +148,8 @@ export class ExpiryManager {
 
   stop(): void {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    // clearInterval and clearTimeout are interchangeable in Node; the name says which one is usual here.
+    if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
   }
 }

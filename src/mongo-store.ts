@@ -9,7 +9,7 @@ import type { Collection } from 'mongodb';
 import { CommandBatcher, READ_OPTIONS } from './command-batcher';
 import { ConnectionResolver, type ConnectionOptions } from './connection-resolver';
 import { ExpiryManager, type ExpiryOptions } from './expiry-manager';
-import { SessionSerializer, type SerializerOptions, type SessionDocument } from './serializer';
+import { SessionSerializer, type SerializerOptions, type SessionDocument, type StoredSessionValue } from './serializer';
 
 const debug = Debug('connect-mongo');
 
@@ -17,6 +17,8 @@ const debug = Debug('connect-mongo');
 export type ConnectMongoOptions<T extends SessionData = SessionData> = ConnectionOptions & ExpiryOptions & SerializerOptions<T>;
 
 type Callback<R> = (err: any, result?: R) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
+/** What touch() takes: the session, with the `lastModified` get() adds under touchAfter. */
+type Touchable<T> = T & { lastModified?: Date };
 
 /**
  * Calls back exactly once, or returns the promise when there is no callback. A throwing callback is
@@ -62,11 +64,19 @@ function assertSession(session: unknown): asserts session is object {
   if (typeof session !== 'object' || session === null) throw new TypeError('connect-mongo: `session` must be an object');
 }
 
+/** connect-mongo touches any value (a string falls back to ttl); only a missing one cannot be read. */
+function assertTouchable(session: unknown): void {
+  if (session === null || session === undefined) throw new TypeError('connect-mongo: `session` is required');
+}
+
+/** The stored document as connect-mongo 6 types it for `collectionP`. */
+export type InternalSessionType<T extends SessionData> = Omit<SessionDocument, 'session'> & { session: StoredSessionValue | T };
+
 export class MongoStore<T extends SessionData = SessionData> extends Store {
   private readonly connection: ConnectionResolver<SessionDocument>;
   private readonly expiry: ExpiryManager;
   private readonly serializer: SessionSerializer<T>;
-  private readonly batcher = new CommandBatcher();
+  private readonly batcher: CommandBatcher;
   private closing: Promise<void> | null = null;
 
   constructor(options: ConnectMongoOptions<T>) {
@@ -76,6 +86,7 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
     this.expiry = new ExpiryManager(options);
     this.serializer = new SessionSerializer<T>(options);
     this.connection = new ConnectionResolver<SessionDocument>(options, (collection) => this.prepare(collection));
+    this.batcher = new CommandBatcher(this.connection.writeConcern);
     this.expiry.startSweeping(() => this.sweep());
     // Connect right away, as connect-mongo does, so the TTL index exists before the first request. A failure
     // is reported here and retried by the next call; it never becomes an unhandled rejection.
@@ -85,6 +96,14 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
 
   static create<U extends SessionData = SessionData>(options: ConnectMongoOptions<U>): MongoStore<U> {
     return new MongoStore<U>(options);
+  }
+
+  /**
+   * The sessions collection, once connected and its TTL index created (connect-mongo's public property).
+   * After a failed connection, reading it again starts a new attempt.
+   */
+  get collectionP(): Promise<Collection<InternalSessionType<T>>> {
+    return this.connection.collection() as unknown as Promise<Collection<InternalSessionType<T>>>;
   }
 
   override get(sid: string): Promise<T | null>;
@@ -99,9 +118,9 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
     return settle(this.setSession(sid, session), callback);
   }
 
-  override touch(sid: string, session: T): Promise<void>;
-  override touch(sid: string, session: T, callback: Callback<void>): void;
-  override touch(sid: string, session: T, callback?: Callback<void>): Promise<void> | void {
+  override touch(sid: string, session: Touchable<T>): Promise<void>;
+  override touch(sid: string, session: Touchable<T>, callback: Callback<void>): void;
+  override touch(sid: string, session: Touchable<T>, callback?: Callback<void>): Promise<void> | void {
     return settle(this.touchSession(sid, session), callback);
   }
 
@@ -120,9 +139,10 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
 
   /** The number of sessions get() would return: expired documents not yet removed are not counted. */
   override length(): Promise<number>;
-  override length(callback: Callback<number>): void;
-  override length(callback?: Callback<number>): Promise<number> | void {
-    return settle(this.countSessions(), callback);
+  override length(callback: (err: any, length: number) => void): void; // eslint-disable-line @typescript-eslint/no-explicit-any
+  override length(callback?: (err: any, length: number) => void): Promise<number> | void { // eslint-disable-line @typescript-eslint/no-explicit-any
+    // connect-mongo reports a failed count as (err, 0): callers may read the length without checking err.
+    return settle(this.countSessions(), callback && ((err: unknown, length?: number) => callback(err, length ?? 0)));
   }
 
   /** Deletes every session; the collection and its TTL index stay. */
@@ -180,9 +200,9 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
     this.emit('set', sid);
   }
 
-  private async touchSession(sid: string, session: T): Promise<void> {
+  private async touchSession(sid: string, session: Touchable<T>): Promise<void> {
     const _id = this.serializer.storageId(sid);
-    assertSession(session);
+    assertTouchable(session);
     const now = new Date();
     if (!this.serializer.touchIsDue(session, now)) {
       debug('touch %s skipped (touchAfter)', sid);
@@ -200,7 +220,7 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
       debug('touch %s: no live session, nothing to do', sid);
       return;
     }
-    this.emit('touch', sid);
+    this.emit('touch', sid, session);
   }
 
   private async destroySession(sid: string): Promise<void> {
@@ -217,11 +237,7 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
     const docs = await collection.find(this.expiry.liveFilter(new Date()), READ_OPTIONS).toArray();
     const sessions: T[] = [];
     for (const doc of docs) sessions.push(await this.serializer.decode(doc));
-    // Ids only: listeners never receive session contents.
-    this.emit(
-      'all',
-      docs.map((doc) => doc._id),
-    );
+    this.emit('all', sessions);
     return sessions;
   }
 
@@ -235,7 +251,7 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
     debug('clear');
     const collection = await this.collection();
     try {
-      await collection.deleteMany({});
+      await collection.deleteMany({}, { writeConcern: this.connection.writeConcern });
     } catch (err) {
       if (!isNamespaceMissing(err)) throw err;
     }

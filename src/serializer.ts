@@ -137,17 +137,21 @@ export class SessionSerializer<T extends SessionData> {
   private readonly serializeFn: (session: T) => unknown;
   private readonly unserializeFn: (payload: unknown) => unknown;
   private readonly transformId: ((sid: string) => string) | undefined;
+  private readonly userSerialize: ((session: T) => unknown) | undefined;
   /** Created once per store: adapters derive their keys once. */
   readonly adapter: CryptoAdapter | null;
 
   constructor(options: SerializerOptions<T>) {
     checkOptions(rules, options as Record<string, unknown>);
     if (options.crypto !== undefined && options.cryptoAdapter !== undefined) {
-      throw new TypeError('connect-mongo: options `crypto` and `cryptoAdapter` cannot be used together; pick one');
+      throw new TypeError(
+        'connect-mongo: Provide either the legacy crypto option or cryptoAdapter, not both (options `crypto` and `cryptoAdapter`)',
+      );
     }
     this.touchAfterMs = (options.touchAfter ?? 0) * 1000;
     this.timestamps = options.timestamps ?? false;
     this.transformId = options.transformId;
+    this.userSerialize = options.serialize as ((session: T) => unknown) | undefined;
 
     if (options.serialize || options.unserialize) {
       this.mode = 'custom';
@@ -194,14 +198,20 @@ export class SessionSerializer<T extends SessionData> {
    * store without encryption spends no promise on it; with an adapter, pass the result to encrypt().
    */
   serialize(session: T): unknown {
+    const input = this.withoutLastModified(session);
+    // A user's serialize error reaches the caller as it is, as with connect-mongo.
+    if (this.userSerialize) return this.checkedPayload(this.userSerialize(input));
     let payload: unknown;
     try {
-      payload = this.serializeFn(this.withoutLastModified(session));
+      payload = this.serializeFn(input);
     } catch (err) {
-      throw new TypeError('connect-mongo: the session could not be serialized (circular reference, BigInt or a failing serialize)', {
-        cause: err,
-      });
+      const reason = (err as Error)?.message ?? String(err);
+      throw new TypeError(`connect-mongo: the session could not be serialized (${reason})`, { cause: err });
     }
+    return this.checkedPayload(payload);
+  }
+
+  private checkedPayload(payload: unknown): unknown {
     if (typeof payload !== 'string' && !isObject(payload)) {
       throw new TypeError('connect-mongo: option `serialize` must return a string or an object');
     }
@@ -216,7 +226,8 @@ export class SessionSerializer<T extends SessionData> {
       // Same plaintext as connect-mongo: the JSON string as is, an object as JSON.
       plaintext = typeof payload === 'string' ? payload : JSON.stringify(payload);
     } catch (err) {
-      throw new TypeError('connect-mongo: the session could not be serialized for encryption', { cause: err });
+      const reason = (err as Error)?.message ?? String(err);
+      throw new TypeError(`connect-mongo: the session could not be serialized for encryption (${reason})`, { cause: err });
     }
     const ciphertext = await this.adapter!.encrypt(plaintext);
     if (typeof ciphertext !== 'string') throw new TypeError('connect-mongo: the crypto adapter must return a string from encrypt()');
@@ -249,7 +260,9 @@ export class SessionSerializer<T extends SessionData> {
   private toSession(doc: SessionDocument, stored: unknown, rawPlaintext: string | undefined, { withLastModified = false }): T {
     let session: unknown;
     if (this.mode === 'custom') {
+      // Whatever the user's unserialize (or, without one, the stored value) is, as connect-mongo returns it.
       session = this.customUnserialize(stored, rawPlaintext);
+      if (!isObject(session)) return session as T;
     } else {
       if (typeof stored === 'string' && this.mode === 'json') {
         const parsed = tryParse(stored);
@@ -257,8 +270,8 @@ export class SessionSerializer<T extends SessionData> {
         stored = parsed.value;
       }
       session = stored;
+      if (!isObject(session)) throw corrupt(`expected an object, found ${session === null ? 'null' : Array.isArray(session) ? 'an array' : typeof session}`);
     }
-    if (!isObject(session)) throw corrupt(`expected an object, found ${session === null ? 'null' : Array.isArray(session) ? 'an array' : typeof session}`);
     if (withLastModified && this.touchAfterMs > 0 && doc.lastModified) session.lastModified = doc.lastModified;
     return session as unknown as T;
   }
@@ -283,21 +296,17 @@ export class SessionSerializer<T extends SessionData> {
    * throws (e.g. an unserialize built on JSON.parse), the string form.
    */
   private customUnserialize(stored: unknown, rawPlaintext: string | undefined): unknown {
-    if (typeof stored !== 'string' && !isObject(stored)) {
-      throw corrupt(`unexpected ${stored === null ? 'null' : Array.isArray(stored) ? 'array' : typeof stored} value`);
-    }
     try {
       return this.unserializeFn(stored);
     } catch (err) {
       if (rawPlaintext !== undefined && typeof stored !== 'string') {
-        const text = unwrapString(rawPlaintext);
         try {
-          return this.unserializeFn(text);
+          return this.unserializeFn(unwrapString(rawPlaintext));
         } catch {
-          // report the first failure
+          // the first failure is the one reported
         }
       }
-      throw new Error('connect-mongo: option `unserialize` failed on a stored session', { cause: err });
+      throw err; // the user's own error, as connect-mongo passes it on
     }
   }
 

@@ -189,9 +189,9 @@ describe('sessions that cannot be stored, in every serializer x crypto mode: a c
         s.self = { back: s };
         return s;
       },
-      /circular|could not be serialized/,
+      /circular/,
     ],
-    ['a BigInt', () => makeSession({ n: 10n }), /BigInt|could not be serialized/],
+    ['a BigInt', () => makeSession({ n: 10n }), /BigInt/],
     ["more than MongoDB's 16 MiB", () => makeSession({ blob: 'x'.repeat(16 * 1024 * 1024) }), /16 MiB/],
   ];
   for (const [sName, sOpts] of serializers) {
@@ -206,7 +206,8 @@ describe('sessions that cannot be stored, in every serializer x crypto mode: a c
             const [err] = await viaCallback((cb) => s.set(id, make() as never, cb), () => s.length());
             expect(err, `${pName} (${id})`).toBeInstanceOf(Error);
             expect((err as Error).message, pName).toMatch(pattern);
-            expect((err as Error).message).toMatch(/^connect-mongo: /);
+            // A user's serialize fails with its own error (JSON.stringify's here), as in connect-mongo.
+            if (sName !== 'custom serialize' || pName.includes('16 MiB')) expect((err as Error).message).toMatch(/^connect-mongo: /);
           }
         }
         expect(events).toEqual([]);
@@ -217,7 +218,7 @@ describe('sessions that cannot be stored, in every serializer x crypto mode: a c
     }
   }
 
-  it('a serialize that throws: the error names serialize, keeps the cause, stores nothing', async () => {
+  it('a serialize that throws: the caller gets that very error, nothing is stored', async () => {
     let fail = false;
     const { store: s, coll } = store({
       serialize: (x: object) => {
@@ -230,8 +231,7 @@ describe('sessions that cannot be stored, in every serializer x crypto mode: a c
     const before = await (await coll()).findOne({ _id: 'mine' as never });
     fail = true;
     const [err] = await viaCallback((cb) => s.set('mine', makeSession({ v: 'new' }), cb), () => s.length());
-    expect((err as Error).message).toMatch(/could not be serialized.*serialize/);
-    expect(((err as Error).cause as Error).message).toBe('boom in serialize');
+    expect((err as Error).message).toBe('boom in serialize');
     expect(await (await coll()).findOne({ _id: 'mine' as never })).toEqual(before);
   });
 });

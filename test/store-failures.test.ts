@@ -179,9 +179,7 @@ describe('sessions that cannot be stored: a clear error, nothing written', () =>
     });
     fail = true;
     const err = await store.set(id, makeSession()).catch((e: Error) => e);
-    expect(err).toBeInstanceOf(TypeError);
-    expect((err as Error).message).toMatch(/could not be serialized/);
-    expect(((err as Error).cause as Error).message).toBe('serializer exploded');
+    expect((err as Error).message).toBe('serializer exploded'); // the user's own error, as connect-mongo passes it
     expect(await coll.findOne({ _id: id as never })).toEqual(before);
   });
 
@@ -231,7 +229,6 @@ describe('stored data that cannot be read: an error, once, never a session', () 
     ['JSON of an array', '[1,2]'],
     ['a string in BSON mode', 'just text', { stringify: false }],
     ['an array in BSON mode', [1, 2], { stringify: false }],
-    ['a number with a custom serializer', 42, { serialize: (s: object) => s, unserialize: (p: object) => p }],
     ['undecryptable ciphertext', 'bm90IHJlYWxseSBjaXBoZXJ0ZXh0', { crypto: { secret: 'k' } }],
     ['an unencrypted JSON string when encryption is on', '{"cookie":{}}', { crypto: { secret: 'k' } }],
   ];
@@ -268,7 +265,7 @@ describe('stored data that cannot be read: an error, once, never a session', () 
     });
     const id = sid();
     await store.set(id, makeSession());
-    await expect(store.get(id)).rejects.toThrow(/`unserialize` failed/);
+    await expect(store.get(id)).rejects.toThrow(/^nope$/);
   });
 });
 

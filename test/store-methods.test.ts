@@ -76,7 +76,7 @@ describe('get / set / destroy', () => {
 });
 
 describe('events', () => {
-  it("emits 'create' for a new session, 'update' for an existing one, and 'set' each time, with the sid", async () => {
+  it("emits 'create', 'update', 'set', 'get' and 'destroy' with the sid; 'touch' with (sid, session); 'all' with the sessions", async () => {
     const { store } = makeStore();
     const events: Array<[string, unknown[]]> = [];
     for (const name of ['create', 'update', 'set', 'get', 'touch', 'destroy', 'all']) {
@@ -96,8 +96,8 @@ describe('events', () => {
       ['update', [id]],
       ['set', [id]],
       ['get', [id]],
-      ['touch', [id]],
-      ['all', [[id]]],
+      ['touch', [id, s]],
+      ['all', [[asJson(s)]]],
       ['destroy', [id]],
     ]);
   });
@@ -115,19 +115,23 @@ describe('events', () => {
     expect(events).toEqual([]);
   });
 
-  it('never passes session contents to listeners', async () => {
+  it("only 'touch' and 'all' pass session contents to listeners, as connect-mongo does", async () => {
     const { store } = makeStore();
-    const payloads: unknown[] = [];
+    const payloads: Record<string, unknown[]> = {};
     for (const name of ['create', 'update', 'set', 'get', 'touch', 'destroy', 'all']) {
-      store.on(name, (...args: unknown[]) => payloads.push(args));
+      store.on(name, (...args: unknown[]) => void (payloads[name] ??= []).push(args));
     }
     const id = sid();
-    const s = makeSession({ secretNote: 'do-not-leak' });
+    const s = makeSession({ secretNote: 'kept-in-the-session' });
     await store.set(id, s);
     await store.touch(id, s);
     await store.get(id);
     await store.all();
-    expect(JSON.stringify(payloads)).not.toContain('do-not-leak');
+    await store.destroy(id);
+    for (const [name, args] of Object.entries(payloads)) {
+      const carriesSession = name === 'touch' || name === 'all';
+      expect(JSON.stringify(args).includes('kept-in-the-session'), name).toBe(carriesSession);
+    }
   });
 });
 
@@ -278,9 +282,11 @@ describe('session ids', () => {
     }
   });
 
-  it('rejects a session that is not an object in set and touch', async () => {
+  it('rejects a session that is not an object in set, and a missing one in touch', async () => {
     const { store } = makeStore();
     await expect(store.set(sid(), null as never)).rejects.toThrow(/`session` must be an object/);
-    await expect(store.touch(sid(), 'x' as never)).rejects.toThrow(/`session`/);
+    await expect(store.set(sid(), 'x' as never)).rejects.toThrow(/`session` must be an object/);
+    await expect(store.touch(sid(), null as never)).rejects.toThrow(/`session` is required/);
+    await expect(store.touch(sid(), undefined as never)).rejects.toThrow(/`session` is required/);
   });
 });

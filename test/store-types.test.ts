@@ -1,6 +1,8 @@
 // The public types: exports, connect-mongo 6's options accepted as they are, and express-session's
 // SessionData declaration merging typing req.session and the store's sessions. Checked by `npm run
 // typecheck` (tsc covers test/), and the runtime half by vitest.
+import path from 'node:path';
+import ts from 'typescript';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import express from 'express';
 import session from 'express-session';
@@ -79,5 +81,33 @@ describe('public API types', () => {
     expect(await count).toBe(1);
     // with a callback, nothing is returned
     expectTypeOf(store.get('typed', () => {})).toEqualTypeOf<void>();
+  });
+});
+
+/** Type errors of test/types/connect-mongo-consumer.ts, with 'connect-mongo' resolved as `paths` says. */
+function consumerDiagnostics(paths: Record<string, string[]>): string[] {
+  const root = path.resolve(import.meta.dirname, '..');
+  const program = ts.createProgram([path.join(root, 'test/types/connect-mongo-consumer.ts')], {
+    strict: true,
+    noEmit: true,
+    skipLibCheck: true,
+    esModuleInterop: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    types: ['node'],
+    baseUrl: root,
+    paths,
+  });
+  return ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+}
+
+describe("an app written against connect-mongo 6.0.0's declarations", () => {
+  it('compiles against connect-mongo itself (the file is a faithful consumer)', () => {
+    expect(consumerDiagnostics({})).toEqual([]);
+  });
+
+  it('compiles unchanged against this package', () => {
+    expect(consumerDiagnostics({ 'connect-mongo': ['src/index.ts'] })).toEqual([]);
   });
 });
