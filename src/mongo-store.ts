@@ -1,81 +1,34 @@
-// The express-session store. It only sequences work; each option lives with the collaborator that uses it:
-//   connection-resolver.ts  mongoUrl, mongoOptions, clientPromise, client, dbName, collectionName, writeOperationOptions
-//   expiry-manager.ts       ttl, autoRemove, autoRemoveInterval (and the removed createAutoRemoveIdx)
-//   serializer.ts           stringify, serialize, unserialize, transformId, timestamps, touchAfter, crypto, cryptoAdapter
-// and command-batcher.ts sends get/set/touch/destroy to the collection, merging concurrent ones into one command.
-import Debug from 'debug';
+// The express-session store. It only sequences work; each option lives with the part that uses it:
+//   connection/  mongoUrl, mongoOptions, clientPromise, client, dbName, collectionName, writeOperationOptions
+//   expiry/      ttl, autoRemove, autoRemoveInterval (and the removed createAutoRemoveIdx)
+//   document/    stringify, serialize, unserialize, transformId, timestamps, touchAfter, crypto, cryptoAdapter
+// and batching/ sends get/set/touch/destroy to the collection, merging concurrent ones into one command.
 import { Store, type SessionData } from 'express-session';
 import type { Collection } from 'mongodb';
-import { CommandBatcher, READ_OPTIONS } from './command-batcher';
-import { ConnectionResolver, type ConnectionOptions } from './connection-resolver';
-import { ExpiryManager, type ExpiryOptions } from './expiry-manager';
-import { SessionSerializer, type SerializerOptions, type SessionDocument, type StoredSessionValue } from './serializer';
-
-const debug = Debug('connect-mongo');
+import { CommandBatcher } from './batching/command-batcher';
+import { READ_OPTIONS } from './batching/commands';
+import { isNamespaceMissing } from './batching/driver-errors';
+import { settle, type Callback } from './callback';
+import type { ConnectionOptions } from './connection/options';
+import { ConnectionResolver } from './connection/resolver';
+import { debug } from './debug';
+import { SessionCodec, assertSession, assertTouchable } from './document/codec';
+import { resolveDocumentOptions, type SerializerOptions } from './document/options';
+import type { InternalSessionType, SessionDocument, Touchable } from './document/types';
+import { DocumentUpdates } from './document/updates';
+import { resolveExpiryOptions, type ExpiryOptions } from './expiry/options';
+import { ExpiryPolicy } from './expiry/policy';
+import { Sweeper } from './expiry/sweeper';
 
 /** Everything connect-mongo 6 accepts. */
 export type ConnectMongoOptions<T extends SessionData = SessionData> = ConnectionOptions & ExpiryOptions & SerializerOptions<T>;
 
-type Callback<R> = (err: any, result?: R) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
-/** What touch() takes: the session, with the `lastModified` get() adds under touchAfter. */
-type Touchable<T> = T & { lastModified?: Date };
-
-/**
- * Calls back exactly once, or returns the promise when there is no callback. A throwing callback is
- * rethrown on the next tick (an uncaught exception, as with any Node callback API) instead of being
- * caught and called a second time with its own error.
- */
-function settle<R>(promise: Promise<R>, callback: Callback<R> | undefined): Promise<R> | undefined {
-  if (typeof callback !== 'function') return promise;
-  // Module-level helpers, not closures made per call: the build keeps function names (keepNames), which
-  // costs a defineProperty for every named closure created.
-  promise.then(
-    (value) => deliverValue(callback, value),
-    (err) => deliverError(callback, err),
-  );
-  return undefined;
-}
-
-function deliverValue<R>(callback: Callback<R>, value: R): void {
-  try {
-    if (value === undefined) callback(null);
-    else callback(null, value);
-  } catch (err) {
-    process.nextTick(rethrow, err);
-  }
-}
-
-function deliverError(callback: Callback<never>, err: unknown): void {
-  try {
-    callback(err);
-  } catch (thrown) {
-    process.nextTick(rethrow, thrown);
-  }
-}
-
-function rethrow(err: unknown): never {
-  throw err;
-}
-
-const isNamespaceMissing = (err: unknown) =>
-  (err as { code?: unknown } | null)?.code === 26 || /ns not found/i.test(String((err as Error | null)?.message ?? ''));
-
-function assertSession(session: unknown): asserts session is object {
-  if (typeof session !== 'object' || session === null) throw new TypeError('connect-mongo: `session` must be an object');
-}
-
-/** connect-mongo touches any value (a string falls back to ttl); only a missing one cannot be read. */
-function assertTouchable(session: unknown): void {
-  if (session === null || session === undefined) throw new TypeError('connect-mongo: `session` is required');
-}
-
-/** The stored document as connect-mongo 6 types it for `collectionP`. */
-export type InternalSessionType<T extends SessionData> = Omit<SessionDocument, 'session'> & { session: StoredSessionValue | T };
-
 export class MongoStore<T extends SessionData = SessionData> extends Store {
   private readonly connection: ConnectionResolver<SessionDocument>;
-  private readonly expiry: ExpiryManager;
-  private readonly serializer: SessionSerializer<T>;
+  private readonly expiry: ExpiryPolicy;
+  private readonly sweeper: Sweeper;
+  private readonly codec: SessionCodec<T>;
+  private readonly updates: DocumentUpdates;
   private readonly batcher: CommandBatcher;
   private closing: Promise<void> | null = null;
 
@@ -83,11 +36,15 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
     super();
     if (typeof options !== 'object' || options === null) throw new TypeError('connect-mongo: options must be an object');
     // Every option is checked before anything is opened, so a bad option leaves nothing behind.
-    this.expiry = new ExpiryManager(options);
-    this.serializer = new SessionSerializer<T>(options);
+    const expiry = resolveExpiryOptions(options);
+    const documents = resolveDocumentOptions<T>(options);
+    this.expiry = new ExpiryPolicy(expiry.ttlSeconds);
+    this.sweeper = new Sweeper(expiry);
+    this.codec = new SessionCodec<T>(documents);
+    this.updates = new DocumentUpdates(documents);
     this.connection = new ConnectionResolver<SessionDocument>(options, (collection) => this.prepare(collection));
     this.batcher = new CommandBatcher(this.connection.writeConcern);
-    this.expiry.startSweeping(() => this.sweep());
+    this.sweeper.start(() => this.sweep());
     // Connect right away, as connect-mongo does, so the TTL index exists before the first request. A failure
     // is reported here and retried by the next call; it never becomes an unhandled rejection.
     this.connection.collection().catch((err) => this.report('could not connect to MongoDB', err));
@@ -161,7 +118,7 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
   close(callback?: Callback<void>): Promise<void> | void {
     if (!this.closing) {
       debug('closing');
-      this.expiry.stop();
+      this.sweeper.stop();
       this.batcher.flush(); // calls still queued are sent while the client is open, not after
       this.closing = this.connection.close();
     }
@@ -175,25 +132,25 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
   }
 
   private async getSession(sid: string): Promise<T | null> {
-    const _id = this.serializer.storageId(sid);
+    const _id = this.codec.storageId(sid);
     debug('get %s', sid);
     const collection = await this.collection();
     // By _id alone (MongoDB's fastest plan; in a shared `$in` under load), then the expiry test here: the
     // same rule as liveFilter(), so an expired document the TTL monitor has not removed yet is never returned.
     const doc = await this.batcher.findById(collection, _id);
-    const session = doc && this.expiry.isLive(doc, new Date()) ? await this.serializer.decode(doc, { withLastModified: true }) : null;
+    const session = doc && this.expiry.isLive(doc, new Date()) ? await this.codec.decode(doc, { withLastModified: true }) : null;
     this.emit('get', sid);
     return session;
   }
 
   private async setSession(sid: string, session: T): Promise<void> {
-    const _id = this.serializer.storageId(sid);
+    const _id = this.codec.storageId(sid);
     assertSession(session);
     debug('set %s', sid);
     const now = new Date();
-    let payload = this.serializer.serialize(session);
-    if (this.serializer.adapter) payload = await this.serializer.encrypt(payload);
-    const update = this.serializer.upsertUpdate(_id, payload, this.expiry.expiresFor(session, now), now);
+    let payload = this.codec.serialize(session);
+    if (this.codec.encrypts) payload = await this.codec.encrypt(payload);
+    const update = this.updates.upsertUpdate(_id, payload, this.expiry.expiresFor(session, now), now);
     const collection = await this.collection();
     const created = await this.batcher.upsert(collection, _id, update);
     this.emit(created ? 'create' : 'update', sid);
@@ -201,10 +158,10 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
   }
 
   private async touchSession(sid: string, session: Touchable<T>): Promise<void> {
-    const _id = this.serializer.storageId(sid);
+    const _id = this.codec.storageId(sid);
     assertTouchable(session);
     const now = new Date();
-    if (!this.serializer.touchIsDue(session, now)) {
+    if (!this.updates.touchIsDue(session, now)) {
       debug('touch %s skipped (touchAfter)', sid);
       return;
     }
@@ -213,7 +170,7 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
     // Never an upsert, and only a live document: a touch must not bring back a destroyed or expired session.
     const touched = await this.batcher.touch(collection, _id, {
       filter: { _id, ...this.expiry.liveFilter(now) },
-      update: this.serializer.touchUpdate(this.expiry.expiresFor(session, now), now),
+      update: this.updates.touchUpdate(this.expiry.expiresFor(session, now), now),
     });
     if (!touched) {
       // Gone (logged out in parallel, or reaped): nothing to extend, and not an error for the request.
@@ -224,7 +181,7 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
   }
 
   private async destroySession(sid: string): Promise<void> {
-    const _id = this.serializer.storageId(sid);
+    const _id = this.codec.storageId(sid);
     debug('destroy %s', sid);
     const collection = await this.collection();
     await this.batcher.remove(collection, _id);
@@ -236,7 +193,7 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
     const collection = await this.collection();
     const docs = await collection.find(this.expiry.liveFilter(new Date()), READ_OPTIONS).toArray();
     const sessions: T[] = [];
-    for (const doc of docs) sessions.push(await this.serializer.decode(doc));
+    for (const doc of docs) sessions.push(await this.codec.decode(doc));
     this.emit('all', sessions);
     return sessions;
   }
@@ -260,7 +217,7 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
   /** Runs once per connection. A failed TTL index is reported, never fatal: sessions keep working without it. */
   private async prepare(collection: Collection<SessionDocument>): Promise<void> {
     try {
-      await this.expiry.prepareCollection(collection);
+      await this.sweeper.ensureTtlIndex(collection);
     } catch (err) {
       this.report('could not create the TTL index on `expires` (expired sessions will not be removed by MongoDB)', err);
     }
@@ -269,7 +226,7 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
   private async sweep(): Promise<void> {
     if (this.closing) return;
     try {
-      await this.expiry.removeExpired(await this.connection.collection());
+      await this.sweeper.removeExpired(await this.connection.collection());
     } catch (err) {
       debug('sweeping expired sessions failed: %s', (err as Error)?.message);
     }

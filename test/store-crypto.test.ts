@@ -4,10 +4,12 @@ import { describe, expect, it } from 'vitest';
 import * as connectMongo from 'connect-mongo';
 import { createKrupteinAdapter, createWebCryptoAdapter, type CryptoAdapter } from '../src/index';
 import { cryptoAdapterStats } from '../src/crypto-adapters';
-import type { SessionSerializer } from '../src/serializer';
 import { asJson, makeSession, makeStore, sid } from './store-helpers';
 
 const SECRET = 'store-crypto-test-secret';
+
+/** The adapter a store resolved from its options (internal: the codec's resolved options). */
+const adapterOf = (store: object) => (store as { codec: { options: { adapter: CryptoAdapter | null } } }).codec.options.adapter;
 
 /** Not encryption, but a valid adapter: reversible, async, and not an exact JSON-preserving transform. */
 const reversingAdapter: CryptoAdapter = {
@@ -75,9 +77,9 @@ describe('legacy crypto option', () => {
 
   it('creates the adapter once per store: one key derivation however many writes', async () => {
     const { store } = makeStore({ crypto: { secret: SECRET } });
-    const adapter = (store as unknown as { serializer: SessionSerializer<never> }).serializer.adapter!;
+    const adapter = adapterOf(store)!;
     for (let i = 0; i < 5; i++) await store.set(sid(), makeSession({ i }));
-    const again = (store as unknown as { serializer: SessionSerializer<never> }).serializer.adapter;
+    const again = adapterOf(store);
     expect(again).toBe(adapter);
     expect(cryptoAdapterStats(adapter)?.keyDerivations).toBe(1);
   });

@@ -3,12 +3,12 @@
 import { describe, expect, it, vi } from 'vitest';
 import { MongoClient } from 'mongodb';
 import { MongoStore } from '../src/index';
-import type { ExpiryManager } from '../src/expiry-manager';
+import type { Sweeper } from '../src/expiry/sweeper';
 import { TestMongoServer } from './mongo-server';
 import { mongoUrl, uniqueDbName } from './helpers/mongo';
 import { makeSession, makeStore, rawCollection, sid, track } from './store-helpers';
 
-const expiryOf = (store: MongoStore) => (store as unknown as { expiry: ExpiryManager }).expiry;
+const sweeperOf = (store: MongoStore) => (store as unknown as { sweeper: Sweeper }).sweeper;
 
 describe('expires', () => {
   it('defaults to now + 14 days (ttl 1209600 s) when the cookie has no expiry', async () => {
@@ -188,13 +188,13 @@ describe("autoRemove 'disabled' and 'interval'", () => {
     await store.set(sid(), makeSession());
     const names = (await (await collection()).indexes()).map((i) => i.name);
     expect(names).toEqual(['_id_']);
-    expect(expiryOf(store).scheduledDelayMs).toBeUndefined();
+    expect(sweeperOf(store).scheduledDelayMs).toBeUndefined();
   });
 
   it("'interval' creates no index and deletes expired sessions every autoRemoveInterval minutes", async () => {
     // 0.001 minutes = 60 ms, so that the sweep is observable within the test
     const { store, dbName, collection } = makeStore({ autoRemove: 'interval', autoRemoveInterval: 0.001 });
-    expect(expiryOf(store).scheduledDelayMs).toBe(60);
+    expect(sweeperOf(store).scheduledDelayMs).toBe(60);
     const live = sid();
     await store.set(live, makeSession());
     const coll = await rawCollection(dbName);
@@ -207,7 +207,7 @@ describe("autoRemove 'disabled' and 'interval'", () => {
 
   it('the default autoRemoveInterval is 10 minutes', () => {
     const { store } = makeStore({ autoRemove: 'interval' });
-    expect(expiryOf(store).scheduledDelayMs).toBe(10 * 60_000);
+    expect(sweeperOf(store).scheduledDelayMs).toBe(10 * 60_000);
   });
 
   it("intervals beyond Node's timer limit (2^31-1 ms, ~35791 min) are chained, never overflowed", async () => {
@@ -216,12 +216,12 @@ describe("autoRemove 'disabled' and 'interval'", () => {
     process.on('warning', onWarning);
     try {
       const { store } = makeStore({ autoRemove: 'interval', autoRemoveInterval: 71582 });
-      expect(expiryOf(store).intervalMs).toBe(71582 * 60_000);
-      expect(expiryOf(store).scheduledDelayMs).toBe(2 ** 31 - 1);
+      expect(sweeperOf(store).options.intervalMs).toBe(71582 * 60_000);
+      expect(sweeperOf(store).scheduledDelayMs).toBe(2 ** 31 - 1);
       await new Promise((r) => setImmediate(r));
       await new Promise((r) => setTimeout(r, 5)); // an overflowed timer would have fired by now
       expect(warnings.filter((w) => w.name === 'TimeoutOverflowWarning')).toEqual([]);
-      expect(expiryOf(store).scheduledDelayMs).toBe(2 ** 31 - 1);
+      expect(sweeperOf(store).scheduledDelayMs).toBe(2 ** 31 - 1);
     } finally {
       process.off('warning', onWarning);
     }
@@ -229,8 +229,8 @@ describe("autoRemove 'disabled' and 'interval'", () => {
 
   it('close() stops the timer', async () => {
     const { store } = makeStore({ autoRemove: 'interval' });
-    expect(expiryOf(store).scheduledDelayMs).toBeDefined();
+    expect(sweeperOf(store).scheduledDelayMs).toBeDefined();
     await store.close();
-    expect(expiryOf(store).scheduledDelayMs).toBeUndefined();
+    expect(sweeperOf(store).scheduledDelayMs).toBeUndefined();
   });
 });

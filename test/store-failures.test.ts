@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { MongoClient, type CommandStartedEvent } from 'mongodb';
 import { MongoStore } from '../src/index';
-import type { ExpiryManager } from '../src/expiry-manager';
+import type { Sweeper } from '../src/expiry/sweeper';
 import { TestMongoServer } from './mongo-server';
 import { mongoUrl, uniqueDbName } from './helpers/mongo';
 import { asJson, captureUnhandled, makeSession, makeStore, rawCollection, sid, track } from './store-helpers';
@@ -104,7 +104,7 @@ describe('close()', () => {
       for (const autoRemove of ['native', 'interval', 'disabled'] as const) {
         const store = MongoStore.create({ mongoUrl: mongoUrl(), dbName: uniqueDbName(), autoRemove });
         await store.close();
-        expect((store as unknown as { expiry: ExpiryManager }).expiry.scheduledDelayMs).toBeUndefined();
+        expect((store as unknown as { sweeper: Sweeper }).sweeper.scheduledDelayMs).toBeUndefined();
       }
       const port = await deadPort();
       const failing = MongoStore.create({ mongoUrl: `mongodb://127.0.0.1:${port}`, mongoOptions: quickFail });

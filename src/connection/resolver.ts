@@ -1,65 +1,8 @@
-// Turns the connection options (mongoUrl + mongoOptions | clientPromise | client, dbName, collectionName,
-// writeOperationOptions) into the sessions collection, and owns the client's lifecycle.
-import Debug from 'debug';
+// Turns the connection options into the sessions collection, and owns the client's lifecycle.
 import { MongoClient } from 'mongodb';
 import type { Collection, Document, MongoClientOptions, WriteConcernSettings } from 'mongodb';
-import { checkOptions, isPlainObject, isString, optional, type Check, type Rules } from './option-checks';
-
-const debug = Debug('connect-mongo');
-
-export interface ConnectionOptions {
-  /** Connection string; the store opens (and closes) its own client. Wins over clientPromise and client. */
-  mongoUrl?: string;
-  /** Options for the client opened from mongoUrl. */
-  mongoOptions?: MongoClientOptions;
-  /** e.g. `mongoose.connect(url).then((m) => m.connection.getClient())`. Wins over client. */
-  clientPromise?: Promise<MongoClient>;
-  client?: MongoClient;
-  /** Defaults to the database named in the connection string. */
-  dbName?: string;
-  /** Defaults to 'sessions'. */
-  collectionName?: string;
-  /** Write concern sent with every write of the store (not set on the collection). */
-  writeOperationOptions?: WriteConcernSettings;
-}
-
-/** Explains why a value is not a usable MongoClient, or returns null. Duck-typed: Mongoose bundles its own driver copy. */
-function clientProblem(value: unknown): string | null {
-  if (typeof value !== 'object' || value === null) return 'must be a MongoClient';
-  const v = value as Record<string, unknown>;
-  if (typeof v.getClient === 'function') {
-    return 'is a Mongoose Connection, not a MongoClient: pass `connection.getClient()` instead';
-  }
-  if (typeof (v.connection as Record<string, unknown> | undefined)?.getClient === 'function') {
-    return 'is a Mongoose instance, not a MongoClient: pass `mongoose.connection.getClient()` instead';
-  }
-  if (typeof v.db !== 'function' || typeof v.close !== 'function') {
-    return 'must be a MongoClient (an object with db() and close() methods)';
-  }
-  return null;
-}
-
-const isClient: Check = (v) => {
-  const problem = clientProblem(v);
-  return problem ? new TypeError(problem) : null;
-};
-
-const isThenable: Check = (v) =>
-  typeof (v as { then?: unknown } | null)?.then === 'function' ? null : new TypeError('must be a Promise');
-
-// MongoDB rejects these in collection names; failing here beats failing on the first request.
-const isCollectionName: Check = (v) =>
-  isString(v) ?? (/[$\0]/.test(v as string) ? new TypeError("must not contain '$' or NUL characters") : null);
-
-const rules: Rules = {
-  mongoUrl: optional(isString),
-  mongoOptions: optional(isPlainObject),
-  clientPromise: optional(isThenable),
-  client: optional(isClient),
-  dbName: optional(isString),
-  collectionName: optional(isCollectionName),
-  writeOperationOptions: optional(isPlainObject),
-};
+import { debug } from '../debug';
+import { checkConnectionOptions, clientProblem, type ConnectionOptions } from './options';
 
 const noop = () => {};
 
@@ -72,7 +15,7 @@ export class ConnectionResolver<TSchema extends Document> {
   /** Connect + prepare in flight or done. A failed attempt is dropped so that the next call retries. */
   private pending: Promise<Collection<TSchema>> | null = null;
   /** The collection once connected and prepared: lets each operation skip awaiting `pending` again. */
-  ready: Collection<TSchema> | null = null;
+  private connected: Collection<TSchema> | null = null;
   /** The client of the last successful attempt: the one close() closes. */
   private client: MongoClient | null = null;
   /** A client whose connect() is in flight: close() aborts it instead of waiting out server selection. */
@@ -84,13 +27,7 @@ export class ConnectionResolver<TSchema extends Document> {
     options: ConnectionOptions,
     private readonly prepare: (collection: Collection<TSchema>) => Promise<void>,
   ) {
-    // connect-mongo tests truthiness, so an empty or null value counts as missing too.
-    if (!options.mongoUrl && !options.clientPromise && !options.client) {
-      throw new TypeError(
-        'connect-mongo: You must provide either mongoUrl|clientPromise|client in options (one of `mongoUrl`, `clientPromise` or `client` is required)',
-      );
-    }
-    checkOptions(rules, options as Record<string, unknown>);
+    checkConnectionOptions(options);
     this.collectionName = options.collectionName ?? 'sessions';
     this.dbName = options.dbName;
     this.writeConcern = options.writeOperationOptions;
@@ -132,6 +69,11 @@ export class ConnectionResolver<TSchema extends Document> {
     }
   }
 
+  /** The collection when connected and prepared, else null (then call collection()). */
+  get ready(): Collection<TSchema> | null {
+    return this.connected;
+  }
+
   /** The sessions collection, connecting (and preparing it) on first use or after a failed attempt. */
   collection(): Promise<Collection<TSchema>> {
     if (!this.pending) {
@@ -139,7 +81,7 @@ export class ConnectionResolver<TSchema extends Document> {
       this.pending = attempt;
       attempt.then(
         (collection) => {
-          if (this.pending === attempt) this.ready = collection;
+          if (this.pending === attempt) this.connected = collection;
         },
         () => {
           if (this.pending === attempt) this.pending = null;

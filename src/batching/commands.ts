@@ -1,0 +1,134 @@
+// The commands behind get/set/touch/destroy: one session alone (findOne, updateOne, deleteOne) or a batch
+// in one command (find {_id: {$in}}, an unordered bulkWrite). Retryable reads and writes stay: everything goes
+// through the driver's own methods.
+import type { AnyBulkWriteOperation, Filter, UpdateFilter, WriteConcernSettings } from 'mongodb';
+import { debug } from '../debug';
+import type { SessionDocument } from '../document/types';
+import type { Coll, Entry } from './coalescer';
+import { failedStatements, isDuplicateKey } from './driver-errors';
+
+export type Update = UpdateFilter<SessionDocument>;
+/** Options of every write command: the store's writeOperationOptions, as connect-mongo passes them. */
+export type WriteOptions = { writeConcern?: WriteConcernSettings };
+
+// The driver decodes replies with `fieldsAsRaw: {}`, and bson looks names up in it with a plain property
+// read, so a field named like an Object.prototype member (`constructor`, `toString`...) holding an array of
+// documents comes back as raw Buffers. A prototype-less object makes that lookup miss for every name.
+export const READ_OPTIONS = { fieldsAsRaw: Object.create(null) as Record<string, never> };
+
+/** What touch() sends: the live-session filter and the update extending expiry. */
+export interface Touch {
+  filter: Filter<SessionDocument>;
+  update: Update;
+}
+
+export async function findOne(collection: Coll, _id: string): Promise<SessionDocument | null> {
+  return collection.findOne({ _id }, READ_OPTIONS);
+}
+
+export async function findBatch(collection: Coll, entries: Entry<undefined, SessionDocument | null>[]): Promise<void> {
+  const ids = entries.map((e) => e._id);
+  debug('get: %d sessions in one find', ids.length);
+  try {
+    // limit = batchSize = the ids: one reply, and the cursor is closed by the server.
+    const docs = await collection.find({ _id: { $in: ids } }, { ...READ_OPTIONS, limit: ids.length, batchSize: ids.length }).toArray();
+    const byId = new Map<unknown, SessionDocument>();
+    for (const doc of docs) byId.set(doc._id, doc);
+    for (const e of entries) e.resolve(byId.get(e._id) ?? null);
+  } catch (err) {
+    for (const e of entries) e.reject(err);
+  }
+}
+
+export async function updateOneUpsert(collection: Coll, _id: string, update: Update, w: WriteOptions): Promise<boolean> {
+  return (await collection.updateOne({ _id }, update, { ...w, upsert: true })).upsertedCount > 0;
+}
+
+export async function upsertRetryingDuplicate(collection: Coll, _id: string, update: Update, w: WriteOptions): Promise<boolean> {
+  try {
+    return await updateOneUpsert(collection, _id, update, w);
+  } catch (err) {
+    // Two first writes of one session can both miss and both insert; the loser's retry finds the document.
+    if (!isDuplicateKey(err)) throw err;
+    debug('set %s: duplicate key on upsert, retrying once', _id);
+    return updateOneUpsert(collection, _id, update, w);
+  }
+}
+
+export async function upsertBatch(collection: Coll, entries: Entry<Update, boolean>[], w: WriteOptions): Promise<void> {
+  debug('set: %d sessions in one update', entries.length);
+  const ops: AnyBulkWriteOperation<SessionDocument>[] = entries.map((e) => ({
+    updateOne: { filter: { _id: e._id }, update: e.arg, upsert: true },
+  }));
+  let upserted: Record<number, unknown>;
+  let failed: Set<number> | null = null;
+  try {
+    upserted = (await collection.bulkWrite(ops, { ...w, ordered: false })).upsertedIds ?? {};
+  } catch (err) {
+    failed = failedStatements(err);
+    if (!failed) {
+      // The command as a whole failed (network, write concern, refused): so did each write in it.
+      for (const e of entries) e.reject(err);
+      return;
+    }
+    upserted = (err as { result?: { upsertedIds?: Record<number, unknown> } }).result?.upsertedIds ?? {};
+  }
+  entries.forEach((e, i) => {
+    // A statement with its own write error was not applied. It is sent once more, alone: that is the one
+    // duplicate-key retry, and any other error comes back as the driver's own error for that write.
+    if (failed?.has(i)) updateOneUpsert(collection, e._id, e.arg, w).then(e.resolve, e.reject);
+    else e.resolve(i in upserted);
+  });
+}
+
+export async function touchOne(collection: Coll, { filter, update }: Touch, w: WriteOptions): Promise<boolean> {
+  const result = await collection.updateOne(filter, update, w);
+  return !result.acknowledged || result.matchedCount > 0; // w: 0 cannot tell: counted as touched
+}
+
+export async function touchBatch(collection: Coll, entries: Entry<Touch, boolean>[], w: WriteOptions): Promise<void> {
+  debug('touch: %d sessions in one update', entries.length);
+  try {
+    const result = await collection.bulkWrite(
+      entries.map((e) => ({ updateOne: { filter: e.arg.filter, update: e.arg.update } })),
+      { ...w, ordered: false },
+    );
+    if (result.matchedCount === entries.length || (w.writeConcern ?? collection.writeConcern)?.w === 0) {
+      for (const e of entries) e.resolve(true);
+      return;
+    }
+  } catch (err) {
+    if (!failedStatements(err)) {
+      for (const e of entries) e.reject(err);
+      return;
+    }
+  }
+  // Some session was gone (destroyed, expired) or one statement failed, and the reply does not say which
+  // touched what: each is asked alone. A touch sets the same expiry again, so running it twice is harmless.
+  for (const e of entries) touchOne(collection, e.arg, w).then(e.resolve, e.reject);
+}
+
+export async function deleteOne(collection: Coll, _id: string, w: WriteOptions): Promise<void> {
+  await collection.deleteOne({ _id }, w);
+}
+
+export async function deleteBatch(collection: Coll, entries: Entry<undefined, void>[], w: WriteOptions): Promise<void> {
+  debug('destroy: %d sessions in one delete', entries.length);
+  let failed: Set<number> | null = null;
+  try {
+    await collection.bulkWrite(
+      entries.map((e) => ({ deleteOne: { filter: { _id: e._id } } })),
+      { ...w, ordered: false },
+    );
+  } catch (err) {
+    failed = failedStatements(err);
+    if (!failed) {
+      for (const e of entries) e.reject(err);
+      return;
+    }
+  }
+  entries.forEach((e, i) => {
+    if (failed?.has(i)) deleteOne(collection, e._id, w).then(e.resolve, e.reject);
+    else e.resolve();
+  });
+}

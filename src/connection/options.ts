@@ -1,0 +1,69 @@
+// mongoUrl + mongoOptions | clientPromise | client, dbName, collectionName, writeOperationOptions: their
+// types and checks.
+import type { MongoClient, MongoClientOptions, WriteConcernSettings } from 'mongodb';
+import { checkOptions, isPlainObject, isString, optional, type Check, type Rules } from '../option-checks';
+
+export interface ConnectionOptions {
+  /** Connection string; the store opens (and closes) its own client. Wins over clientPromise and client. */
+  mongoUrl?: string;
+  /** Options for the client opened from mongoUrl. */
+  mongoOptions?: MongoClientOptions;
+  /** e.g. `mongoose.connect(url).then((m) => m.connection.getClient())`. Wins over client. */
+  clientPromise?: Promise<MongoClient>;
+  client?: MongoClient;
+  /** Defaults to the database named in the connection string. */
+  dbName?: string;
+  /** Defaults to 'sessions'. */
+  collectionName?: string;
+  /** Write concern sent with every write of the store (not set on the collection). */
+  writeOperationOptions?: WriteConcernSettings;
+}
+
+/** Explains why a value is not a usable MongoClient, or returns null. Duck-typed: Mongoose bundles its own driver copy. */
+export function clientProblem(value: unknown): string | null {
+  if (typeof value !== 'object' || value === null) return 'must be a MongoClient';
+  const v = value as Record<string, unknown>;
+  if (typeof v.getClient === 'function') {
+    return 'is a Mongoose Connection, not a MongoClient: pass `connection.getClient()` instead';
+  }
+  if (typeof (v.connection as Record<string, unknown> | undefined)?.getClient === 'function') {
+    return 'is a Mongoose instance, not a MongoClient: pass `mongoose.connection.getClient()` instead';
+  }
+  if (typeof v.db !== 'function' || typeof v.close !== 'function') {
+    return 'must be a MongoClient (an object with db() and close() methods)';
+  }
+  return null;
+}
+
+const isClient: Check = (v) => {
+  const problem = clientProblem(v);
+  return problem ? new TypeError(problem) : null;
+};
+
+const isThenable: Check = (v) =>
+  typeof (v as { then?: unknown } | null)?.then === 'function' ? null : new TypeError('must be a Promise');
+
+// MongoDB rejects these in collection names; failing here beats failing on the first request.
+const isCollectionName: Check = (v) =>
+  isString(v) ?? (/[$\0]/.test(v as string) ? new TypeError("must not contain '$' or NUL characters") : null);
+
+const rules: Rules = {
+  mongoUrl: optional(isString),
+  mongoOptions: optional(isPlainObject),
+  clientPromise: optional(isThenable),
+  client: optional(isClient),
+  dbName: optional(isString),
+  collectionName: optional(isCollectionName),
+  writeOperationOptions: optional(isPlainObject),
+};
+
+/** Checks the connection options; connect-mongo's missing-connection wording is kept for apps matching on it. */
+export function checkConnectionOptions(options: ConnectionOptions): void {
+  // connect-mongo tests truthiness, so an empty or null value counts as missing too.
+  if (!options.mongoUrl && !options.clientPromise && !options.client) {
+    throw new TypeError(
+      'connect-mongo: You must provide either mongoUrl|clientPromise|client in options (one of `mongoUrl`, `clientPromise` or `client` is required)',
+    );
+  }
+  checkOptions(rules, options as Record<string, unknown>);
+}

@@ -1,0 +1,181 @@
+// How a session becomes the `session` field of a stored document and back, and a session id its `_id`.
+// Everything here must keep the stored bytes identical to connect-mongo 6's.
+import type { SessionData } from 'express-session';
+import { assertStorableAsBson } from './bson-check';
+import type { ResolvedDocumentOptions } from './options';
+import type { SessionDocument } from './types';
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** JSON.parse that reports failure as undefined (never as an error quoting the input). */
+function tryParse(text: string): { value: unknown } | undefined {
+  try {
+    return { value: JSON.parse(text) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** A JSON string literal (a kruptein-wrapped payload) to its content; any other text as is. */
+function unwrapString(text: string): string {
+  const parsed = tryParse(text);
+  return parsed && typeof parsed.value === 'string' ? parsed.value : text;
+}
+
+/** Errors about stored data; they never quote the data. */
+const corrupt = (why: string) => new Error(`connect-mongo: the stored session is unreadable (${why})`);
+
+export function assertSession(session: unknown): asserts session is object {
+  if (typeof session !== 'object' || session === null) throw new TypeError('connect-mongo: `session` must be an object');
+}
+
+/** connect-mongo touches any value (a string falls back to ttl); only a missing one cannot be read. */
+export function assertTouchable(session: unknown): void {
+  if (session === null || session === undefined) throw new TypeError('connect-mongo: `session` is required');
+}
+
+export class SessionCodec<T extends SessionData> {
+  /** Whether serialize() results must go through encrypt() before they are stored. */
+  readonly encrypts: boolean;
+
+  constructor(private readonly options: ResolvedDocumentOptions<T>) {
+    this.encrypts = options.adapter !== null;
+  }
+
+  /** The stored `_id` for a session id; only ever an exact, non-empty string (never a query object). */
+  storageId(sid: unknown): string {
+    if (typeof sid !== 'string' || sid.length === 0) {
+      throw new TypeError('connect-mongo: `sid` must be a non-empty string');
+    }
+    if (!this.options.transformId) return sid;
+    const id = this.options.transformId(sid);
+    if (typeof id !== 'string' || id.length === 0) {
+      throw new TypeError('connect-mongo: option `transformId` must return a non-empty string');
+    }
+    return id;
+  }
+
+  /**
+   * The value of the `session` field before encryption: serialized and checked. Synchronous, so that a
+   * store without encryption spends no promise on it; with an adapter, pass the result to encrypt().
+   */
+  serialize(session: T): unknown {
+    const input = this.withoutLastModified(session);
+    // A user's serialize error reaches the caller as it is, as with connect-mongo.
+    if (this.options.userSerialize) return this.checkedPayload(this.options.userSerialize(input));
+    let payload: unknown;
+    try {
+      payload = this.options.serializeFn(input);
+    } catch (err) {
+      const reason = (err as Error)?.message ?? String(err);
+      throw new TypeError(`connect-mongo: the session could not be serialized (${reason})`, { cause: err });
+    }
+    return this.checkedPayload(payload);
+  }
+
+  private checkedPayload(payload: unknown): unknown {
+    if (typeof payload !== 'string' && !isObject(payload)) {
+      throw new TypeError('connect-mongo: option `serialize` must return a string or an object');
+    }
+    if (!this.options.adapter && typeof payload !== 'string') assertStorableAsBson(payload);
+    return payload;
+  }
+
+  /** A serialize() result encrypted with the configured adapter (call only when `encrypts`). */
+  async encrypt(payload: unknown): Promise<string> {
+    let plaintext: string;
+    try {
+      // Same plaintext as connect-mongo: the JSON string as is, an object as JSON.
+      plaintext = typeof payload === 'string' ? payload : JSON.stringify(payload);
+    } catch (err) {
+      const reason = (err as Error)?.message ?? String(err);
+      throw new TypeError(`connect-mongo: the session could not be serialized for encryption (${reason})`, { cause: err });
+    }
+    const ciphertext = await this.options.adapter!.encrypt(plaintext);
+    if (typeof ciphertext !== 'string') throw new TypeError('connect-mongo: the crypto adapter must return a string from encrypt()');
+    return ciphertext;
+  }
+
+  /**
+   * The session stored in a document, or an error (never a half-read session). With touchAfter, get()
+   * passes `withLastModified` so that touch() can skip writes; all() does not (as in connect-mongo).
+   */
+  decode(doc: SessionDocument, options: { withLastModified?: boolean } = {}): T | Promise<T> {
+    // Like connect-mongo, only strings are decrypted: BSON sessions written before encryption was enabled still read.
+    // Without decryption everything is synchronous: no promise per read.
+    if (this.options.adapter && typeof doc.session === 'string') return this.decryptAndDecode(doc, doc.session, options);
+    return this.toSession(doc, doc.session, undefined, options);
+  }
+
+  private async decryptAndDecode(doc: SessionDocument, ciphertext: string, options: { withLastModified?: boolean }): Promise<T> {
+    let plaintext: unknown;
+    try {
+      plaintext = await this.options.adapter!.decrypt(ciphertext);
+    } catch {
+      // The adapter's own error may quote the ciphertext: not passed on.
+      throw corrupt('it could not be decrypted: wrong secret, wrong adapter settings or damaged data');
+    }
+    if (typeof plaintext !== 'string') throw corrupt('the crypto adapter returned a non-string from decrypt()');
+    return this.toSession(doc, this.fromPlaintext(plaintext), plaintext, options);
+  }
+
+  private toSession(doc: SessionDocument, stored: unknown, rawPlaintext: string | undefined, { withLastModified = false }): T {
+    let session: unknown;
+    if (this.options.mode === 'custom') {
+      // Whatever the user's unserialize (or, without one, the stored value) is, as connect-mongo returns it.
+      session = this.customUnserialize(stored, rawPlaintext);
+      if (!isObject(session)) return session as T;
+    } else {
+      if (typeof stored === 'string' && this.options.mode === 'json') {
+        const parsed = tryParse(stored);
+        if (!parsed) throw corrupt('invalid JSON');
+        stored = parsed.value;
+      }
+      session = stored;
+      if (!isObject(session)) throw corrupt(`expected an object, found ${session === null ? 'null' : Array.isArray(session) ? 'an array' : typeof session}`);
+    }
+    if (withLastModified && this.options.touchAfterMs > 0 && doc.lastModified) session.lastModified = doc.lastModified;
+    return session as unknown as T;
+  }
+
+  /**
+   * Decrypted text back to the serialized payload. Adapters differ: ours and connect-mongo's Web Crypto
+   * adapter return exactly what was encrypted, connect-mongo's kruptein adapter returns it JSON-encoded
+   * once more. Parsing at most twice reads all of them.
+   */
+  private fromPlaintext(plaintext: string): unknown {
+    const once = tryParse(plaintext);
+    if (!once) return plaintext; // a custom serializer's non-JSON string
+    if (typeof once.value !== 'string') return once.value;
+    const twice = tryParse(once.value);
+    if (twice && isObject(twice.value)) return twice.value;
+    return this.options.mode === 'custom' ? once.value : (twice?.value ?? once.value);
+  }
+
+  /**
+   * A custom unserialize gets what was stored. After decryption the payload's original form (object or
+   * JSON string) is unknown, so it gets the parsed object first, as connect-mongo does, and if that
+   * throws (e.g. an unserialize built on JSON.parse), the string form.
+   */
+  private customUnserialize(stored: unknown, rawPlaintext: string | undefined): unknown {
+    try {
+      return this.options.unserializeFn(stored);
+    } catch (err) {
+      if (rawPlaintext !== undefined && typeof stored !== 'string') {
+        try {
+          return this.options.unserializeFn(unwrapString(rawPlaintext));
+        } catch {
+          // the first failure is the one reported
+        }
+      }
+      throw err; // the user's own error, as connect-mongo passes it on
+    }
+  }
+
+  /** connect-mongo deletes lastModified from the caller's object; a shallow copy leaves it untouched. */
+  private withoutLastModified(session: T): T {
+    if (this.options.touchAfterMs <= 0 || !('lastModified' in session)) return session;
+    const { lastModified: _dropped, ...rest } = session as T & { lastModified?: unknown };
+    return rest as T;
+  }
+}

@@ -1,0 +1,103 @@
+// The options that decide what a stored document holds: stringify, serialize / unserialize, transformId,
+// timestamps, touchAfter, crypto / cryptoAdapter. Checked and resolved once, here.
+import type { SessionData } from 'express-session';
+import { createKrupteinAdapter, type CryptoAdapter, type CryptoOptions } from '../crypto-adapters';
+import { checkOptions, isBoolean, isFunction, isPlainObject, numberIn, optional, type Check, type Rules } from '../option-checks';
+import type { Serialize, Unserialize } from './types';
+
+export interface SerializerOptions<T extends SessionData> {
+  /** true (default): `session` is stored as a JSON string; false: as a BSON object. */
+  stringify?: boolean;
+  serialize?: Serialize<T>;
+  unserialize?: Unserialize<T>;
+  /** Maps a session id to the stored `_id` (e.g. a hash). */
+  transformId?: (sid: string) => string;
+  /** Adds `createdAt` (on insert) and `updatedAt` (on every write and touch). */
+  timestamps?: boolean;
+  /** Seconds during which touch() skips the write; adds `lastModified` to documents. Default 0. */
+  touchAfter?: number;
+  /** Legacy kruptein encryption; `secret: false` turns it off. Excludes cryptoAdapter. */
+  crypto?: CryptoOptions;
+  /** createWebCryptoAdapter(), createKrupteinAdapter() or any object with async encrypt/decrypt. */
+  cryptoAdapter?: CryptoAdapter;
+}
+
+const isAdapter: Check = (v) =>
+  typeof v === 'object' && v !== null && typeof (v as CryptoAdapter).encrypt === 'function' && typeof (v as CryptoAdapter).decrypt === 'function'
+    ? null
+    : new TypeError('must be an object with async encrypt(string) and decrypt(string) methods');
+
+const rules: Rules = {
+  stringify: optional(isBoolean),
+  serialize: optional(isFunction),
+  unserialize: optional(isFunction),
+  transformId: optional(isFunction),
+  timestamps: optional(isBoolean),
+  touchAfter: optional(numberIn(0, Number.MAX_SAFE_INTEGER / 1000)),
+  crypto: optional(isPlainObject),
+  cryptoAdapter: optional(isAdapter),
+};
+
+/** connect-mongo's stringify:false serializer: own properties, cookie through its toJSON(). */
+export function toStorableObject(session: object): Record<string, unknown> {
+  const result: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(session)) {
+    const toJSON = (value as { toJSON?: unknown } | null)?.toJSON;
+    const stored = key === 'cookie' && typeof toJSON === 'function' ? toJSON.call(value) : value;
+    // Defined, not assigned: `result['__proto__'] = v` would set the prototype and silently drop the key.
+    Object.defineProperty(result, key, { value: stored, enumerable: true, writable: true, configurable: true });
+  }
+  return result;
+}
+
+/** 'json': stringify:true; 'bson': stringify:false; 'custom': a user serialize and/or unserialize. */
+export type Mode = 'json' | 'bson' | 'custom';
+
+export interface ResolvedDocumentOptions<T extends SessionData> {
+  mode: Mode;
+  touchAfterMs: number;
+  timestamps: boolean;
+  transformId: ((sid: string) => string) | undefined;
+  /** The user's own serialize, whose errors reach the caller as they are. */
+  userSerialize: ((session: T) => unknown) | undefined;
+  serializeFn: (session: T) => unknown;
+  unserializeFn: (payload: unknown) => unknown;
+  /** Created once per store: adapters derive their keys once. */
+  adapter: CryptoAdapter | null;
+}
+
+const identity = (p: unknown) => p;
+
+export function resolveDocumentOptions<T extends SessionData>(options: SerializerOptions<T>): ResolvedDocumentOptions<T> {
+  checkOptions(rules, options as Record<string, unknown>);
+  if (options.crypto !== undefined && options.cryptoAdapter !== undefined) {
+    throw new TypeError(
+      'connect-mongo: Provide either the legacy crypto option or cryptoAdapter, not both (options `crypto` and `cryptoAdapter`)',
+    );
+  }
+  const userSerialize = options.serialize as ((session: T) => unknown) | undefined;
+  const base = {
+    touchAfterMs: (options.touchAfter ?? 0) * 1000,
+    timestamps: options.timestamps ?? false,
+    transformId: options.transformId,
+    userSerialize,
+    adapter: resolveAdapter(options),
+  };
+  if (options.serialize || options.unserialize) {
+    const unserializeFn = (options.unserialize as ((p: unknown) => unknown) | undefined) ?? identity;
+    return { ...base, mode: 'custom', serializeFn: userSerialize ?? toStorableObject, unserializeFn };
+  }
+  if (options.stringify === false) return { ...base, mode: 'bson', serializeFn: toStorableObject, unserializeFn: identity };
+  // JSON is parsed by the codec, where errors can be made safe.
+  return { ...base, mode: 'json', serializeFn: (s) => JSON.stringify(s), unserializeFn: identity };
+}
+
+function resolveAdapter(options: Pick<SerializerOptions<SessionData>, 'crypto' | 'cryptoAdapter'>): CryptoAdapter | null {
+  if (options.cryptoAdapter) return options.cryptoAdapter;
+  if (!options.crypto || options.crypto.secret === false) return null;
+  try {
+    return createKrupteinAdapter(options.crypto);
+  } catch (err) {
+    throw new TypeError(`connect-mongo: option \`crypto\` is invalid: ${(err as Error).message}`, { cause: err });
+  }
+}

@@ -1,0 +1,23 @@
+// The shapes of stored sessions, exactly as connect-mongo 6 writes and types them.
+import type { SessionData } from 'express-session';
+
+/** What a serializer may return and an unserializer receives. */
+export type StoredSessionValue = SessionData | string;
+export type Serialize<T extends SessionData> = (session: T) => StoredSessionValue;
+export type Unserialize<T extends SessionData> = (payload: StoredSessionValue) => T;
+
+/** The stored document, as connect-mongo 6 writes it. */
+export interface SessionDocument {
+  _id: string;
+  session: unknown;
+  expires?: Date;
+  lastModified?: Date;
+  createdAt?: Date;
+  updatedAt?: Date;
+}
+
+/** The stored document as connect-mongo 6 types it for `collectionP`. */
+export type InternalSessionType<T extends SessionData> = Omit<SessionDocument, 'session'> & { session: StoredSessionValue | T };
+
+/** What touch() takes: the session, with the `lastModified` get() adds under touchAfter. */
+export type Touchable<T> = T & { lastModified?: Date };
