@@ -6,7 +6,7 @@
 import { Store, type SessionData } from 'express-session';
 import type { Collection } from 'mongodb';
 import { CommandBatcher } from './batching/command-batcher';
-import { READ_OPTIONS } from './batching/commands';
+import type { Coll } from './batching/coalescer';
 import { isNamespaceMissing } from './batching/driver-errors';
 import { settle, type Callback } from './callback';
 import type { ConnectionOptions } from './connection/options';
@@ -19,6 +19,9 @@ import { DocumentUpdates } from './document/updates';
 import { resolveExpiryOptions, type ExpiryOptions } from './expiry/options';
 import { ExpiryPolicy } from './expiry/policy';
 import { Sweeper } from './expiry/sweeper';
+import { Writes } from './operations/writes';
+import { ByUser, assertUserId, type UserSession } from './queries/by-user';
+import { Listing, type EntriesOptions } from './queries/listing';
 
 /** Everything connect-mongo 6 accepts. */
 export type ConnectMongoOptions<T extends SessionData = SessionData> = ConnectionOptions & ExpiryOptions & SerializerOptions<T>;
@@ -30,6 +33,9 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
   private readonly codec: SessionCodec<T>;
   private readonly updates: DocumentUpdates;
   private readonly batcher: CommandBatcher;
+  private readonly writes: Writes<T>;
+  private readonly listing: Listing<T>;
+  private readonly byUser: ByUser | null;
   private closing: Promise<void> | null = null;
 
   constructor(options: ConnectMongoOptions<T>) {
@@ -38,12 +44,17 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
     // Every option is checked before anything is opened, so a bad option leaves nothing behind.
     const expiry = resolveExpiryOptions(options);
     const documents = resolveDocumentOptions<T>(options);
-    this.expiry = new ExpiryPolicy(expiry.ttlSeconds);
+    this.expiry = new ExpiryPolicy(expiry);
     this.sweeper = new Sweeper(expiry);
     this.codec = new SessionCodec<T>(documents);
     this.updates = new DocumentUpdates(documents);
     this.connection = new ConnectionResolver<SessionDocument>(options, (collection) => this.prepare(collection));
-    this.batcher = new CommandBatcher(this.connection.writeConcern);
+    const write = this.connection.writeOptions;
+    this.batcher = new CommandBatcher(write);
+    const { codec, updates, batcher } = this;
+    this.writes = new Writes<T>({ codec, updates, expiry: this.expiry, batcher, write, userId: documents.userId });
+    this.listing = new Listing<T>(this.expiry, codec);
+    this.byUser = documents.userId ? new ByUser(this.expiry, write) : null;
     this.sweeper.start(() => this.sweep());
     // Connect right away, as connect-mongo does, so the TTL index exists before the first request. A failure
     // is reported here and retried by the next call; it never becomes an unhandled rejection.
@@ -99,7 +110,8 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
   override length(callback: (err: any, length: number) => void): void; // eslint-disable-line @typescript-eslint/no-explicit-any
   override length(callback?: (err: any, length: number) => void): Promise<number> | void { // eslint-disable-line @typescript-eslint/no-explicit-any
     // connect-mongo reports a failed count as (err, 0): callers may read the length without checking err.
-    return settle(this.countSessions(), callback && ((err: unknown, length?: number) => callback(err, length ?? 0)));
+    const count = (async () => this.listing.count(await this.collection()))();
+    return settle(count, callback && ((err: unknown, length?: number) => callback(err, length ?? 0)));
   }
 
   /** Deletes every session; the collection and its TTL index stay. */
@@ -107,6 +119,34 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
   override clear(callback: Callback<void>): void;
   override clear(callback?: Callback<void>): Promise<void> | void {
     return settle(this.clearSessions(), callback);
+  }
+
+  /** The stored ids of live sessions. */
+  async ids(): Promise<string[]> {
+    return this.listing.ids(await this.collection());
+  }
+
+  /** Every live session as [id, session], streamed from a cursor: memory stays bounded. */
+  async *entries(options?: EntriesOptions): AsyncGenerator<[string, T]> {
+    yield* this.listing.entries(await this.collection(), options);
+  }
+
+  /** The live sessions of a user (needs the `userId` option). */
+  async sessionsByUser(userId: string): Promise<UserSession[]> {
+    assertUserId(userId);
+    return this.usersPart().list(await this.collection(), userId);
+  }
+
+  /** Ends every live session of a user, but `except` (a session id) if given; resolves how many ended. */
+  async destroyByUser(userId: string, { except }: { except?: string } = {}): Promise<number> {
+    assertUserId(userId);
+    const exceptId = except === undefined ? undefined : this.codec.storageId(except);
+    return this.usersPart().destroy(await this.collection(), userId, exceptId);
+  }
+
+  private usersPart(): ByUser {
+    if (!this.byUser) throw new TypeError('connect-mongo: set the `userId` option to find sessions by user');
+    return this.byUser;
   }
 
   /**
@@ -148,12 +188,13 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
     assertSession(session);
     debug('set %s', sid);
     const now = new Date();
-    let payload = this.codec.serialize(session);
-    if (this.codec.encrypts) payload = await this.codec.encrypt(payload);
-    const update = this.updates.upsertUpdate(_id, payload, this.expiry.expiresFor(session, now), now);
+    const expires = this.expiry.expiresFor(session, now, sid);
+    const update = expires && (await this.writes.upsertFor(_id, session, expires, now));
     const collection = await this.collection();
-    const created = await this.batcher.upsert(collection, _id, update);
-    this.emit(created ? 'create' : 'update', sid);
+    if (!expires || !update) return this.destroyAt(collection, sid, _id, now); // a ttl function said 0
+    const outcome = await this.writes.set(collection, _id, update, expires, now);
+    if (outcome === 'refused') return void this.emit('refused', sid, 'set');
+    this.emit(outcome === 'created' ? 'create' : 'update', sid);
     this.emit('set', sid);
   }
 
@@ -161,47 +202,34 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
     const _id = this.codec.storageId(sid);
     assertTouchable(session);
     const now = new Date();
-    if (!this.updates.touchIsDue(session, now)) {
-      debug('touch %s skipped (touchAfter)', sid);
-      return;
-    }
+    if (this.expiry.touchDisabled || !this.updates.touchIsDue(session, now)) return debug('touch %s skipped', sid);
     debug('touch %s', sid);
+    const expires = this.expiry.expiresFor(session, now, sid);
     const collection = await this.collection();
-    // Never an upsert, and only a live document: a touch must not bring back a destroyed or expired session.
-    const touched = await this.batcher.touch(collection, _id, {
-      filter: { _id, ...this.expiry.liveFilter(now) },
-      update: this.updates.touchUpdate(this.expiry.expiresFor(session, now), now),
-    });
-    if (!touched) {
-      // Gone (logged out in parallel, or reaped): nothing to extend, and not an error for the request.
-      debug('touch %s: no live session, nothing to do', sid);
-      return;
-    }
-    this.emit('touch', sid, session);
+    if (!expires) return this.destroyAt(collection, sid, _id, now);
+    const outcome = await this.writes.touch(collection, _id, expires, now);
+    if (outcome === 'touched') this.emit('touch', sid, session);
+    else if (outcome === 'refused') this.emit('refused', sid, 'touch');
+    // Otherwise gone (logged out in parallel, or reaped): nothing to extend, and not an error.
+    else debug('touch %s: no live session, nothing to do', sid);
   }
 
   private async destroySession(sid: string): Promise<void> {
     const _id = this.codec.storageId(sid);
     debug('destroy %s', sid);
-    const collection = await this.collection();
-    await this.batcher.remove(collection, _id);
+    return this.destroyAt(await this.collection(), sid, _id, new Date());
+  }
+
+  private async destroyAt(collection: Coll, sid: string, _id: string, now: Date): Promise<void> {
+    await this.writes.destroy(collection, _id, now);
     this.emit('destroy', sid);
   }
 
   private async allSessions(): Promise<T[]> {
     debug('all');
-    const collection = await this.collection();
-    const docs = await collection.find(this.expiry.liveFilter(new Date()), READ_OPTIONS).toArray();
-    const sessions: T[] = [];
-    for (const doc of docs) sessions.push(await this.codec.decode(doc));
+    const sessions = await this.listing.all(await this.collection());
     this.emit('all', sessions);
     return sessions;
-  }
-
-  private async countSessions(): Promise<number> {
-    debug('length');
-    const collection = await this.collection();
-    return collection.countDocuments(this.expiry.liveFilter(new Date()));
   }
 
   private async clearSessions(): Promise<void> {
@@ -221,6 +249,10 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
     } catch (err) {
       this.report('could not create the TTL index on `expires` (expired sessions will not be removed by MongoDB)', err);
     }
+    if (!this.byUser) return;
+    await collection.createIndex({ userId: 1 }, { sparse: true }).catch((err) => {
+      this.report('could not create the index on `userId` (finding sessions by user will scan the collection)', err);
+    });
   }
 
   private async sweep(): Promise<void> {

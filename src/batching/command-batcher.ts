@@ -1,6 +1,5 @@
 // How get(), set(), touch() and destroy() reach the collection: one coalescing queue per kind of operation
 // (see coalescer.ts), and writes to one session kept in call order.
-import type { WriteConcernSettings } from 'mongodb';
 import type { SessionDocument } from '../document/types';
 import { Coalescer, type Coll } from './coalescer';
 import {
@@ -13,20 +12,20 @@ import {
   upsertBatch,
   upsertRetryingDuplicate,
   type Touch,
-  type Update,
+  type Upsert,
   type WriteOptions,
 } from './commands';
 
 export class CommandBatcher {
   private readonly reads = new Coalescer<undefined, SessionDocument | null>(findOne, findBatch);
-  private readonly writes: Coalescer<Update, boolean>;
+  private readonly writes: Coalescer<Upsert, boolean>;
   private readonly touches: Coalescer<Touch, boolean>;
   private readonly deletes: Coalescer<undefined, void>;
   /** The last write of each session still in progress: writes to one session go out in call order. */
   private readonly writing = new Map<string, Promise<boolean>>();
 
-  constructor(writeConcern: WriteConcernSettings | undefined) {
-    const w: WriteOptions = writeConcern ? { writeConcern } : {};
+  /** `w`: the options of every write command (the store's writeOperationOptions). */
+  constructor(w: WriteOptions) {
     this.writes = new Coalescer(
       (c, _id, update) => upsertRetryingDuplicate(c, _id, update, w),
       (c, entries) => upsertBatch(c, entries, w),
@@ -52,7 +51,7 @@ export class CommandBatcher {
    * writes on two pooled connections could otherwise reach the server in either order, and the older
    * session could overwrite the newer one.
    */
-  upsert(collection: Coll, _id: string, update: Update): Promise<boolean> {
+  upsert(collection: Coll, _id: string, update: Upsert): Promise<boolean> {
     const previous = this.writing.get(_id);
     const send = () => this.writes.run(collection, _id, update);
     const write = previous ? previous.then(send, send) : send();

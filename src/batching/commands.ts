@@ -16,6 +16,15 @@ export type WriteOptions = { writeConcern?: WriteConcernSettings };
 // documents comes back as raw Buffers. A prototype-less object makes that lookup miss for every name.
 export const READ_OPTIONS = { fieldsAsRaw: Object.create(null) as Record<string, never> };
 
+/** What set() sends: the whole-document update, and a filter that may refuse it (tombstones, maxLifetime). */
+export interface Upsert {
+  update: Update;
+  guard?: Filter<SessionDocument>;
+}
+
+const upsertFilter = (_id: string, guard: Filter<SessionDocument> | undefined): Filter<SessionDocument> =>
+  guard ? { _id, ...guard } : { _id };
+
 /** What touch() sends: the live-session filter and the update extending expiry. */
 export interface Touch {
   filter: Filter<SessionDocument>;
@@ -40,11 +49,11 @@ export async function findBatch(collection: Coll, entries: Entry<undefined, Sess
   }
 }
 
-export async function updateOneUpsert(collection: Coll, _id: string, update: Update, w: WriteOptions): Promise<boolean> {
-  return (await collection.updateOne({ _id }, update, { ...w, upsert: true })).upsertedCount > 0;
+export async function updateOneUpsert(collection: Coll, _id: string, { update, guard }: Upsert, w: WriteOptions): Promise<boolean> {
+  return (await collection.updateOne(upsertFilter(_id, guard), update, { ...w, upsert: true })).upsertedCount > 0;
 }
 
-export async function upsertRetryingDuplicate(collection: Coll, _id: string, update: Update, w: WriteOptions): Promise<boolean> {
+export async function upsertRetryingDuplicate(collection: Coll, _id: string, update: Upsert, w: WriteOptions): Promise<boolean> {
   try {
     return await updateOneUpsert(collection, _id, update, w);
   } catch (err) {
@@ -55,10 +64,10 @@ export async function upsertRetryingDuplicate(collection: Coll, _id: string, upd
   }
 }
 
-export async function upsertBatch(collection: Coll, entries: Entry<Update, boolean>[], w: WriteOptions): Promise<void> {
+export async function upsertBatch(collection: Coll, entries: Entry<Upsert, boolean>[], w: WriteOptions): Promise<void> {
   debug('set: %d sessions in one update', entries.length);
   const ops: AnyBulkWriteOperation<SessionDocument>[] = entries.map((e) => ({
-    updateOne: { filter: { _id: e._id }, update: e.arg, upsert: true },
+    updateOne: { filter: upsertFilter(e._id, e.arg.guard), update: e.arg.update, upsert: true },
   }));
   let upserted: Record<number, unknown>;
   let failed: Set<number> | null = null;

@@ -11,6 +11,8 @@ export class ConnectionResolver<TSchema extends Document> {
   private readonly dbName: string | undefined;
   /** Passed with every write command, as connect-mongo does; the collection keeps the client's own. */
   readonly writeConcern: WriteConcernSettings | undefined;
+  /** `{ writeConcern }`, or nothing when writeOperationOptions is not set. */
+  readonly writeOptions: { writeConcern?: WriteConcernSettings };
   private readonly acquire: () => Promise<MongoClient>;
   /** Connect + prepare in flight or done. A failed attempt is dropped so that the next call retries. */
   private pending: Promise<Collection<TSchema>> | null = null;
@@ -31,6 +33,7 @@ export class ConnectionResolver<TSchema extends Document> {
     this.collectionName = options.collectionName ?? 'sessions';
     this.dbName = options.dbName;
     this.writeConcern = options.writeOperationOptions;
+    this.writeOptions = this.writeConcern ? { writeConcern: this.writeConcern } : {};
 
     // An unused clientPromise (mongoUrl wins) must not turn into an unhandled rejection either.
     Promise.resolve(options.clientPromise).catch(noop);

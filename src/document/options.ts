@@ -20,6 +20,8 @@ export interface SerializerOptions<T extends SessionData> {
   crypto?: CryptoOptions;
   /** createWebCryptoAdapter(), createKrupteinAdapter() or any object with async encrypt/decrypt. */
   cryptoAdapter?: CryptoAdapter;
+  /** Whose session this is: stored as a top-level `userId` for destroyByUser() and sessionsByUser(). */
+  userId?: (session: T) => string | undefined;
 }
 
 const isAdapter: Check = (v) =>
@@ -36,6 +38,7 @@ const rules: Rules = {
   touchAfter: optional(numberIn(0, Number.MAX_SAFE_INTEGER / 1000)),
   crypto: optional(isPlainObject),
   cryptoAdapter: optional(isAdapter),
+  userId: optional(isFunction),
 };
 
 /** connect-mongo's stringify:false serializer: own properties, cookie through its toJSON(). */
@@ -60,6 +63,7 @@ export interface ResolvedDocumentOptions<T extends SessionData> {
   transformId: ((sid: string) => string) | undefined;
   /** The user's own serialize, whose errors reach the caller as they are. */
   userSerialize: ((session: T) => unknown) | undefined;
+  userId: ((session: T) => string | undefined) | undefined;
   serializeFn: (session: T) => unknown;
   unserializeFn: (payload: unknown) => unknown;
   /** Created once per store: adapters derive their keys once. */
@@ -81,6 +85,7 @@ export function resolveDocumentOptions<T extends SessionData>(options: Serialize
     timestamps: options.timestamps ?? false,
     transformId: options.transformId,
     userSerialize,
+    userId: options.userId,
     adapter: resolveAdapter(options),
   };
   if (options.serialize || options.unserialize) {

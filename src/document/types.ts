@@ -13,6 +13,10 @@ export interface SessionDocument {
   expires?: Date;
   lastModified?: Date;
   createdAt?: Date;
+  /** With the userId option: whose session this is. */
+  userId?: string;
+  /** With destroyGrace: a destroyed session whose id refuses late writes until `expires`. */
+  tombstone?: true;
   updatedAt?: Date;
 }
 

@@ -8,6 +8,14 @@ import type { SessionDocument } from './types';
 /** MongoDB's maximum document size. */
 export const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
 
+/** Fields beyond connect-mongo's, written only when their option is on. */
+export interface ExtraFields {
+  /** With the userId option: the id, or undefined to remove it. */
+  userId?: { value: string | undefined };
+  /** maxLifetime needs the creation date even without timestamps. */
+  createdAt?: boolean;
+}
+
 export class DocumentUpdates {
   private readonly touchAfterMs: number;
   private readonly timestamps: boolean;
@@ -18,13 +26,15 @@ export class DocumentUpdates {
   }
 
   /** One upsert writes the whole document; refuses documents MongoDB would reject for size. */
-  upsertUpdate(id: string, payload: unknown, expires: Date, now: Date): UpdateFilter<SessionDocument> {
+  upsertUpdate(id: string, payload: unknown, expires: Date, now: Date, extra?: ExtraFields): UpdateFilter<SessionDocument> {
     const $set: Partial<SessionDocument> = { session: payload, expires };
     if (this.touchAfterMs > 0) $set.lastModified = now;
     const update: UpdateFilter<SessionDocument> = { $set };
-    if (this.timestamps) {
-      update.$setOnInsert = { createdAt: now };
-      update.$currentDate = { updatedAt: true };
+    if (this.timestamps || extra?.createdAt) update.$setOnInsert = { createdAt: now };
+    if (this.timestamps) update.$currentDate = { updatedAt: true };
+    if (extra?.userId) {
+      if (extra.userId.value === undefined) update.$unset = { userId: '' };
+      else $set.userId = extra.userId.value;
     }
     // A string payload has a cheap upper bound (UTF-8 takes at most 3 bytes per UTF-16 unit, plus the
     // fixed fields); only a payload that might reach the limit, or an object, is measured exactly.

@@ -1,17 +1,30 @@
-// ttl, autoRemove, autoRemoveInterval (and the removed createAutoRemoveIdx): checked and resolved once.
-import { checkOptions, numberIn, oneOf, optional, type Check, type Rules } from '../option-checks';
+// ttl, autoRemove, autoRemoveInterval (and the removed createAutoRemoveIdx), and the opt-in lifetime
+// controls maxLifetime, destroyGrace and disableTouch: checked and resolved once.
+import { checkOptions, isBoolean, numberIn, oneOf, optional, type Check, type Rules } from '../option-checks';
+
+/** Seconds a session may live, decided per session (e.g. "remember me"); 0 or less destroys it. */
+export type TtlFunction = (session: unknown, sid: string) => number;
 
 export type AutoRemove = 'native' | 'interval' | 'disabled';
 
 export interface ExpiryOptions {
-  /** Seconds a session lives when its cookie has no expiry. Default 1209600 (14 days). */
-  ttl?: number;
+  /**
+   * Seconds a session lives when its cookie has no expiry. Default 1209600 (14 days). A function decides
+   * per session and wins over the cookie's expiry; a result of 0 or less destroys the session.
+   */
+  ttl?: number | TtlFunction;
   /** 'native' (default): MongoDB's TTL index; 'interval': the store deletes; 'disabled': nobody does. */
   autoRemove?: AutoRemove;
   /** Minutes between sweeps with autoRemove 'interval'. Default 10. */
   autoRemoveInterval?: number;
   /** Removed in connect-mongo 4; rejected so that old configurations fail loudly. */
   createAutoRemoveIdx?: boolean;
+  /** Seconds a session may live since its creation, however active it is. Off by default. */
+  maxLifetime?: number;
+  /** Seconds during which a destroyed session's id refuses late writes (a tombstone). Off by default. */
+  destroyGrace?: number;
+  /** touch() writes nothing and emits nothing (wins over touchAfter). Default false. */
+  disableTouch?: boolean;
 }
 
 export const DEFAULT_TTL_SECONDS = 1_209_600;
@@ -37,22 +50,35 @@ const isIntervalMinutes: Check = (v) => {
 
 const rules: Rules = {
   createAutoRemoveIdx: (v) => (v === undefined || v === null ? null : removed(v)),
-  ttl: optional(numberIn(0, MAX_TTL_SECONDS, { exclusiveMin: true })),
+  ttl: optional((v) => (typeof v === 'function' ? null : numberIn(0, MAX_TTL_SECONDS, { exclusiveMin: true })(v))),
   autoRemove: optional(oneOf('native', 'interval', 'disabled')),
   autoRemoveInterval: optional(isIntervalMinutes),
+  maxLifetime: optional(numberIn(0, MAX_TTL_SECONDS, { exclusiveMin: true })),
+  destroyGrace: optional(numberIn(0, MAX_TTL_SECONDS, { exclusiveMin: true })),
+  disableTouch: optional(isBoolean),
 };
 
 export interface ResolvedExpiryOptions {
   ttlSeconds: number;
+  ttlFunction: TtlFunction | undefined;
   autoRemove: AutoRemove;
   intervalMs: number;
+  /** 0 when off. */
+  maxLifetimeMs: number;
+  /** 0 when off. */
+  destroyGraceMs: number;
+  disableTouch: boolean;
 }
 
 export function resolveExpiryOptions(options: ExpiryOptions): ResolvedExpiryOptions {
   checkOptions(rules, options as Record<string, unknown>);
   return {
-    ttlSeconds: options.ttl ?? DEFAULT_TTL_SECONDS,
+    ttlSeconds: typeof options.ttl === 'number' ? options.ttl : DEFAULT_TTL_SECONDS,
+    ttlFunction: typeof options.ttl === 'function' ? options.ttl : undefined,
     autoRemove: options.autoRemove ?? 'native',
     intervalMs: (options.autoRemoveInterval ?? 10) * 60_000,
+    maxLifetimeMs: (options.maxLifetime ?? 0) * 1000,
+    destroyGraceMs: (options.destroyGrace ?? 0) * 1000,
+    disableTouch: options.disableTouch ?? false,
   };
 }

@@ -1,19 +1,26 @@
 // When a session stops existing: the `expires` date of each document, and the "still live" test every read
-// applies. Pure: no I/O, no timers.
-
-type LiveFilter = { $or: [{ expires: { $exists: false } }, { expires: { $gt: Date } }] };
+// applies (with the opt-in maxLifetime and destroyGrace tombstones). Pure: no I/O, no timers.
+import type { Filter } from 'mongodb';
+import type { SessionDocument } from '../document/types';
+import type { ResolvedExpiryOptions } from './options';
 
 interface CookieLike {
   expires?: unknown;
   maxAge?: unknown;
 }
 
-export class ExpiryPolicy {
-  constructor(private readonly ttlSeconds: number) {}
+type LiveFilter = Filter<SessionDocument>;
 
-  /** The cookie's own expiry wins over ttl, so the document lives exactly as long as the cookie. */
-  expiresFor(session: { cookie?: unknown } | null | undefined, now: Date): Date {
-    const cookie = session?.cookie as CookieLike | undefined;
+export class ExpiryPolicy {
+  constructor(private readonly options: ResolvedExpiryOptions) {}
+
+  /**
+   * When the document expires; null when a ttl function says the session must go. The cookie's own
+   * expiry wins over a numeric ttl, so the document lives exactly as long as the cookie.
+   */
+  expiresFor(session: unknown, now: Date, sid: string): Date | null {
+    if (this.options.ttlFunction) return this.fromTtlFunction(session, now, sid);
+    const cookie = (session as { cookie?: unknown } | null | undefined)?.cookie as CookieLike | undefined;
     if (cookie?.expires) {
       const expires = new Date(cookie.expires as string | number | Date);
       if (!Number.isNaN(expires.getTime())) return expires;
@@ -22,21 +29,75 @@ export class ExpiryPolicy {
     if (typeof cookie?.maxAge === 'number' && Number.isFinite(cookie.maxAge)) {
       return new Date(now.getTime() + cookie.maxAge);
     }
-    return new Date(now.getTime() + this.ttlSeconds * 1000);
+    return new Date(now.getTime() + this.options.ttlSeconds * 1000);
+  }
+
+  private fromTtlFunction(session: unknown, now: Date, sid: string): Date | null {
+    const seconds = this.options.ttlFunction!(session, sid);
+    if (typeof seconds !== 'number' || !Number.isFinite(seconds)) {
+      throw new TypeError(`connect-mongo: option \`ttl\` returned ${String(seconds)}; it must return a finite number of seconds`);
+    }
+    return seconds <= 0 ? null : new Date(now.getTime() + seconds * 1000);
   }
 
   /** Matches documents that are not expired, so reads never depend on the TTL monitor having run. */
   liveFilter(now: Date): LiveFilter {
-    return { $or: [{ expires: { $exists: false } }, { expires: { $gt: now } }] };
+    const live: LiveFilter = { $or: [{ expires: { $exists: false } }, { expires: { $gt: now } }] };
+    if (this.options.destroyGraceMs > 0) live.tombstone = { $exists: false };
+    if (this.options.maxLifetimeMs > 0) live.$and = [this.createdAfter(new Date(now.getTime() - this.options.maxLifetimeMs))];
+    return live;
+  }
+
+  /** Documents created after `date`, or with no creation date (written before maxLifetime was on). */
+  private createdAfter(date: Date): LiveFilter {
+    return { $or: [{ createdAt: { $exists: false } }, { createdAt: { $gt: date } }] };
   }
 
   /**
    * liveFilter() evaluated on a fetched document: `expires` absent, or a Date after `now` (a `$gt` with a
    * Date only ever matches Dates, so null or any other type is not live).
    */
-  isLive(doc: { expires?: unknown }, now: Date): boolean {
+  isLive(doc: { expires?: unknown; tombstone?: unknown; createdAt?: unknown }, now: Date): boolean {
+    if (this.options.destroyGraceMs > 0 && 'tombstone' in doc) return false;
+    if (this.options.maxLifetimeMs > 0 && doc.createdAt instanceof Date && !this.youngEnough(doc.createdAt, now)) return false;
     if (!('expires' in doc)) return true;
     const { expires } = doc;
     return expires instanceof Date && expires.getTime() > now.getTime();
+  }
+
+  private youngEnough(createdAt: Date, now: Date): boolean {
+    return createdAt.getTime() + this.options.maxLifetimeMs > now.getTime();
+  }
+
+  /**
+   * The extra filter an upsert or touch carries when a tombstone or maxLifetime may refuse it: no tombstone,
+   * and a creation date that leaves room for `expires`. Undefined when neither option is on.
+   */
+  writeGuard(expires: Date): LiveFilter | undefined {
+    const { destroyGraceMs, maxLifetimeMs } = this.options;
+    if (destroyGraceMs <= 0 && maxLifetimeMs <= 0) return undefined;
+    const guard: LiveFilter = {};
+    if (destroyGraceMs > 0) guard.tombstone = { $exists: false };
+    if (maxLifetimeMs > 0) Object.assign(guard, this.createdAfter(new Date(expires.getTime() - maxLifetimeMs)));
+    return guard;
+  }
+
+  /** The latest `expires` maxLifetime allows for a session created at `createdAt`. */
+  capFor(createdAt: Date): Date {
+    return new Date(createdAt.getTime() + this.options.maxLifetimeMs);
+  }
+
+  /** The tombstone that replaces a destroyed session with destroyGrace, or null when that is off. */
+  tombstone(now: Date): { tombstone: true; expires: Date } | null {
+    if (this.options.destroyGraceMs <= 0) return null;
+    return { tombstone: true, expires: new Date(now.getTime() + this.options.destroyGraceMs) };
+  }
+
+  get touchDisabled(): boolean {
+    return this.options.disableTouch;
+  }
+
+  get needsCreatedAt(): boolean {
+    return this.options.maxLifetimeMs > 0;
   }
 }
