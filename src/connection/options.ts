@@ -1,7 +1,7 @@
 // mongoUrl + mongoOptions | clientPromise | client, dbName, collectionName, writeOperationOptions: their
 // types and checks.
 import type { MongoClient, MongoClientOptions, WriteConcernSettings } from 'mongodb';
-import { checkOptions, isPlainObject, isString, optional, type Check, type Rules } from '../option-checks';
+import { checkOptions, isBoolean, isPlainObject, isString, optional, type Check, type Rules } from '../option-checks';
 
 export interface ConnectionOptions {
   /** Connection string; the store opens (and closes) its own client. Wins over clientPromise and client. */
@@ -17,6 +17,11 @@ export interface ConnectionOptions {
   collectionName?: string;
   /** Write concern sent with every write of the store (not set on the collection). */
   writeOperationOptions?: WriteConcernSettings;
+  /**
+   * Whether close() closes a `client` / `clientPromise` client, which the app may still use elsewhere
+   * (Mongoose's, say). Default true, as connect-mongo. A client the store opened from mongoUrl is always closed.
+   */
+  closeClient?: boolean;
 }
 
 /** Explains why a value is not a usable MongoClient, or returns null. Duck-typed: Mongoose bundles its own driver copy. */
@@ -55,6 +60,7 @@ const rules: Rules = {
   dbName: optional(isString),
   collectionName: optional(isCollectionName),
   writeOperationOptions: optional(isPlainObject),
+  closeClient: optional(isBoolean),
 };
 
 /** Checks the connection options; connect-mongo's missing-connection wording is kept for apps matching on it. */
@@ -66,4 +72,7 @@ export function checkConnectionOptions(options: ConnectionOptions): void {
     );
   }
   checkOptions(rules, options as Record<string, unknown>);
+  if (options.closeClient === false && options.mongoUrl) {
+    throw new TypeError('connect-mongo: option `closeClient: false` only applies to `client` or `clientPromise`; the client opened from `mongoUrl` has no other owner');
+  }
 }

@@ -13,6 +13,7 @@ export class ConnectionResolver<TSchema extends Document> {
   readonly writeConcern: WriteConcernSettings | undefined;
   /** `{ writeConcern }`, or nothing when writeOperationOptions is not set. */
   readonly writeOptions: { writeConcern?: WriteConcernSettings };
+  private readonly closeClient: boolean;
   private readonly acquire: () => Promise<MongoClient>;
   /** Connect + prepare in flight or done. A failed attempt is dropped so that the next call retries. */
   private pending: Promise<Collection<TSchema>> | null = null;
@@ -34,6 +35,7 @@ export class ConnectionResolver<TSchema extends Document> {
     this.dbName = options.dbName;
     this.writeConcern = options.writeOperationOptions;
     this.writeOptions = this.writeConcern ? { writeConcern: this.writeConcern } : {};
+    this.closeClient = options.closeClient ?? true;
 
     // An unused clientPromise (mongoUrl wins) must not turn into an unhandled rejection either.
     Promise.resolve(options.clientPromise).catch(noop);
@@ -121,6 +123,7 @@ export class ConnectionResolver<TSchema extends Document> {
    * outlives the returned promise.
    */
   async close(): Promise<void> {
+    if (!this.closeClient) return; // the app owns the client, and whatever is in flight on it
     const aborted = this.connecting;
     if (aborted) await aborted.close().catch(noop);
     if (this.pending) await this.pending.catch(noop);

@@ -19,6 +19,13 @@ export class ExpiryPolicy {
    * expiry wins over a numeric ttl, so the document lives exactly as long as the cookie.
    */
   expiresFor(session: unknown, now: Date, sid: string): Date | null {
+    const expires = this.uncapped(session, now, sid);
+    // A new document starts its maxLifetime now; an existing one is capped by writeGuard() and capFor().
+    const limit = this.options.maxLifetimeMs;
+    return expires && limit > 0 && expires.getTime() > now.getTime() + limit ? new Date(now.getTime() + limit) : expires;
+  }
+
+  private uncapped(session: unknown, now: Date, sid: string): Date | null {
     if (this.options.ttlFunction) return this.fromTtlFunction(session, now, sid);
     const cookie = (session as { cookie?: unknown } | null | undefined)?.cookie as CookieLike | undefined;
     if (cookie?.expires) {
