@@ -31,6 +31,19 @@ describe('examples', () => {
     expect(await jar.json(url)).toMatchObject({ sessionsViaClient: 1 });
   });
 
+  it('sessions-per-user.ts: devices listed, log out everywhere else keeps this one', async () => {
+    const { url } = await start('sessions-per-user.ts');
+    const [phone, laptop] = [new CookieJar(), new CookieJar()];
+    const { sessionId } = await phone.json<{ sessionId: string }>(`${url}/login?user=alice`, { method: 'POST' });
+    await laptop.json(`${url}/login?user=alice`, { method: 'POST' });
+    const devices = await phone.json<{ sessions: Array<{ id: string; current: boolean }> }>(`${url}/devices`);
+    expect(devices.sessions).toHaveLength(2);
+    expect(devices.sessions.find((s) => s.current)?.id).toBe(sessionId);
+    expect(await phone.json(`${url}/logout-everywhere-else`, { method: 'POST' })).toEqual({ ended: 1 });
+    expect(await laptop.json(url)).toEqual({ user: null });
+    expect(await phone.json(url)).toEqual({ user: 'alice' });
+  });
+
   it('mongoose.ts: the store rides on Mongoose\'s connection', async () => {
     const { url } = await start('mongoose.ts');
     const jar = new CookieJar();

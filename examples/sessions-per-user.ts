@@ -1,0 +1,64 @@
+// Sessions per user: each login records whose session it is (the `userId` option), so a user can see their
+// devices and log out everywhere else, and a tombstone (`destroyGrace`) stops a request still in flight on
+// an ended session from writing it back.
+//   npx tsx examples/sessions-per-user.ts
+//   POST /login?user=alice · GET /devices · POST /logout-everywhere-else · POST /logout-everywhere
+import express from 'express';
+import session from 'express-session';
+import MongoStore from '../src/index';
+import { startExampleMongo } from './support/mongo';
+import { closeServer, listen, onShutdownSignal } from './support/serve';
+
+declare module 'express-session' {
+  interface SessionData {
+    user?: string;
+  }
+}
+
+const mongo = await startExampleMongo();
+
+const store = MongoStore.create({
+  mongoUrl: mongo.url,
+  dbName: process.env.MONGO_DB ?? 'connect-mongo-next-example',
+  collectionName: 'sessions_per_user',
+  userId: (s) => s.user,
+  destroyGrace: 60,
+});
+store.on('refused', (sid: string, what: string) => console.log(JSON.stringify({ refused: what, sid })));
+
+const app = express();
+app.use(session({ secret: process.env.SESSION_SECRET ?? 'example-secret-change-me', resave: false, saveUninitialized: false, store }));
+
+app.post('/login', (req, res, next) => {
+  req.session.regenerate((err) => {
+    if (err) return next(err);
+    req.session.user = String(req.query.user ?? 'anonymous');
+    res.json({ user: req.session.user, sessionId: req.sessionID });
+  });
+});
+
+app.get('/devices', async (req, res) => {
+  if (!req.session.user) return res.status(401).json({ error: 'not logged in' });
+  const sessions = await store.sessionsByUser(req.session.user);
+  res.json({ user: req.session.user, sessions: sessions.map((s) => ({ ...s, current: s.id === req.sessionID })) });
+});
+
+app.post('/logout-everywhere-else', async (req, res) => {
+  if (!req.session.user) return res.status(401).json({ error: 'not logged in' });
+  res.json({ ended: await store.destroyByUser(req.session.user, { except: req.sessionID }) });
+});
+
+app.post('/logout-everywhere', async (req, res) => {
+  if (!req.session.user) return res.status(401).json({ error: 'not logged in' });
+  res.json({ ended: await store.destroyByUser(req.session.user) });
+});
+
+app.get('/', (req, res) => res.json({ user: req.session.user ?? null }));
+
+const server = await listen(app, 'sessions-per-user example');
+
+onShutdownSignal(async () => {
+  await closeServer(server);
+  await store.close();
+  await mongo.stop();
+});
