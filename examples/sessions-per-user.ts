@@ -11,7 +11,7 @@ import { closeServer, listen, onShutdownSignal } from './support/serve';
 
 declare module 'express-session' {
   interface SessionData {
-    user?: string;
+    account?: string;
   }
 }
 
@@ -21,7 +21,7 @@ const store = MongoStore.create({
   mongoUrl: mongo.url,
   dbName: process.env.MONGO_DB ?? 'connect-mongo-next-example',
   collectionName: 'sessions_per_user',
-  userId: (s) => s.user,
+  userId: (s) => s.account,
   destroyGrace: 60,
 });
 store.on('refused', (sid: string, what: string) => console.log(JSON.stringify({ refused: what, sid })));
@@ -32,28 +32,28 @@ app.use(session({ secret: process.env.SESSION_SECRET ?? 'example-secret-change-m
 app.post('/login', (req, res, next) => {
   req.session.regenerate((err) => {
     if (err) return next(err);
-    req.session.user = String(req.query.user ?? 'anonymous');
-    res.json({ user: req.session.user, sessionId: req.sessionID });
+    req.session.account = String(req.query.user ?? 'anonymous');
+    res.json({ user: req.session.account, sessionId: req.sessionID });
   });
 });
 
 app.get('/devices', async (req, res) => {
-  if (!req.session.user) return res.status(401).json({ error: 'not logged in' });
-  const sessions = await store.sessionsByUser(req.session.user);
-  res.json({ user: req.session.user, sessions: sessions.map((s) => ({ ...s, current: s.id === req.sessionID })) });
+  if (!req.session.account) return res.status(401).json({ error: 'not logged in' });
+  const sessions = await store.sessionsByUser(req.session.account);
+  res.json({ user: req.session.account, sessions: sessions.map((s) => ({ ...s, current: s.id === req.sessionID })) });
 });
 
 app.post('/logout-everywhere-else', async (req, res) => {
-  if (!req.session.user) return res.status(401).json({ error: 'not logged in' });
-  res.json({ ended: await store.destroyByUser(req.session.user, { except: req.sessionID }) });
+  if (!req.session.account) return res.status(401).json({ error: 'not logged in' });
+  res.json({ ended: await store.destroyByUser(req.session.account, { except: req.sessionID }) });
 });
 
 app.post('/logout-everywhere', async (req, res) => {
-  if (!req.session.user) return res.status(401).json({ error: 'not logged in' });
-  res.json({ ended: await store.destroyByUser(req.session.user) });
+  if (!req.session.account) return res.status(401).json({ error: 'not logged in' });
+  res.json({ ended: await store.destroyByUser(req.session.account) });
 });
 
-app.get('/', (req, res) => res.json({ user: req.session.user ?? null }));
+app.get('/', (req, res) => res.json({ user: req.session.account ?? null }));
 
 const server = await listen(app, 'sessions-per-user example');
 

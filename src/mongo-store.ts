@@ -12,13 +12,15 @@ import { settle, type Callback } from './callback';
 import type { ConnectionOptions } from './connection/options';
 import { ConnectionResolver } from './connection/resolver';
 import { debug } from './debug';
-import { SessionCodec, assertSession, assertTouchable } from './document/codec';
+import { SessionCodec } from './document/codec';
+import { SessionIds } from './document/ids';
 import { resolveDocumentOptions, type SerializerOptions } from './document/options';
 import type { InternalSessionType, SessionDocument, Touchable } from './document/types';
 import { DocumentUpdates } from './document/updates';
 import { resolveExpiryOptions, type ExpiryOptions } from './expiry/options';
 import { ExpiryPolicy } from './expiry/policy';
 import { Sweeper } from './expiry/sweeper';
+import { SessionOps } from './operations/session-ops';
 import { Writes } from './operations/writes';
 import { ByUser, assertUserId, type UserSession } from './queries/by-user';
 import { Listing, type EntriesOptions } from './queries/listing';
@@ -35,6 +37,8 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
   private readonly batcher: CommandBatcher;
   private readonly writes: Writes<T>;
   private readonly listing: Listing<T>;
+  private readonly sessionIds: SessionIds;
+  private readonly ops: SessionOps<T>;
   private readonly byUser: ByUser | null;
   private closing: Promise<void> | null = null;
 
@@ -55,6 +59,10 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
     this.writes = new Writes<T>({ codec, updates, expiry: this.expiry, batcher, write, userId: documents.userId });
     this.listing = new Listing<T>(this.expiry, codec);
     this.byUser = documents.userId ? new ByUser(this.expiry, write) : null;
+    this.sessionIds = new SessionIds(documents);
+    const emit = (event: string, ...args: unknown[]) => void this.emit(event, ...args);
+    const parts = { ids: this.sessionIds, codec, updates, expiry: this.expiry, batcher, writes: this.writes, emit };
+    this.ops = new SessionOps<T>({ ...parts, collection: () => this.collection() });
     this.sweeper.start(() => this.sweep());
     // Connect right away, as connect-mongo does, so the TTL index exists before the first request. A failure
     // is reported here and retried by the next call; it never becomes an unhandled rejection.
@@ -77,25 +85,25 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
   override get(sid: string): Promise<T | null>;
   override get(sid: string, callback: Callback<T | null>): void;
   override get(sid: string, callback?: Callback<T | null>): Promise<T | null> | void {
-    return settle(this.getSession(sid), callback);
+    return settle(this.ops.get(sid), callback);
   }
 
   override set(sid: string, session: T): Promise<void>;
   override set(sid: string, session: T, callback: Callback<void>): void;
   override set(sid: string, session: T, callback?: Callback<void>): Promise<void> | void {
-    return settle(this.setSession(sid, session), callback);
+    return settle(this.ops.set(sid, session), callback);
   }
 
   override touch(sid: string, session: Touchable<T>): Promise<void>;
   override touch(sid: string, session: Touchable<T>, callback: Callback<void>): void;
   override touch(sid: string, session: Touchable<T>, callback?: Callback<void>): Promise<void> | void {
-    return settle(this.touchSession(sid, session), callback);
+    return settle(this.ops.touch(sid, session), callback);
   }
 
   override destroy(sid: string): Promise<void>;
   override destroy(sid: string, callback: Callback<void>): void;
   override destroy(sid: string, callback?: Callback<void>): Promise<void> | void {
-    return settle(this.destroySession(sid), callback);
+    return settle(this.ops.destroy(sid), callback);
   }
 
   /** Every live session, as an array (connect-mongo's shape). */
@@ -140,7 +148,7 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
   /** Ends every live session of a user, but `except` (a session id) if given; resolves how many ended. */
   async destroyByUser(userId: string, { except }: { except?: string } = {}): Promise<number> {
     assertUserId(userId);
-    const exceptId = except === undefined ? undefined : this.codec.storageId(except);
+    const exceptId = except === undefined ? undefined : this.sessionIds.storageId(except);
     return this.usersPart().destroy(await this.collection(), userId, exceptId);
   }
 
@@ -169,60 +177,6 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
   private collection(): Collection<SessionDocument> | Promise<Collection<SessionDocument>> {
     if (this.closing) throw new Error('connect-mongo: the store is closed');
     return this.connection.ready ?? this.connection.collection();
-  }
-
-  private async getSession(sid: string): Promise<T | null> {
-    const _id = this.codec.storageId(sid);
-    debug('get %s', sid);
-    const collection = await this.collection();
-    // By _id alone (MongoDB's fastest plan; in a shared `$in` under load), then the expiry test here: the
-    // same rule as liveFilter(), so an expired document the TTL monitor has not removed yet is never returned.
-    const doc = await this.batcher.findById(collection, _id);
-    const session = doc && this.expiry.isLive(doc, new Date()) ? await this.codec.decode(doc, { withLastModified: true }) : null;
-    this.emit('get', sid);
-    return session;
-  }
-
-  private async setSession(sid: string, session: T): Promise<void> {
-    const _id = this.codec.storageId(sid);
-    assertSession(session);
-    debug('set %s', sid);
-    const now = new Date();
-    const expires = this.expiry.expiresFor(session, now, sid);
-    const update = expires && (await this.writes.upsertFor(_id, session, expires, now));
-    const collection = await this.collection();
-    if (!expires || !update) return this.destroyAt(collection, sid, _id, now); // a ttl function said 0
-    const outcome = await this.writes.set(collection, _id, update, expires, now);
-    if (outcome === 'refused') return void this.emit('refused', sid, 'set');
-    this.emit(outcome === 'created' ? 'create' : 'update', sid);
-    this.emit('set', sid);
-  }
-
-  private async touchSession(sid: string, session: Touchable<T>): Promise<void> {
-    const _id = this.codec.storageId(sid);
-    assertTouchable(session);
-    const now = new Date();
-    if (this.expiry.touchDisabled || !this.updates.touchIsDue(session, now)) return debug('touch %s skipped', sid);
-    debug('touch %s', sid);
-    const expires = this.expiry.expiresFor(session, now, sid);
-    const collection = await this.collection();
-    if (!expires) return this.destroyAt(collection, sid, _id, now);
-    const outcome = await this.writes.touch(collection, _id, expires, now);
-    if (outcome === 'touched') this.emit('touch', sid, session);
-    else if (outcome === 'refused') this.emit('refused', sid, 'touch');
-    // Otherwise gone (logged out in parallel, or reaped): nothing to extend, and not an error.
-    else debug('touch %s: no live session, nothing to do', sid);
-  }
-
-  private async destroySession(sid: string): Promise<void> {
-    const _id = this.codec.storageId(sid);
-    debug('destroy %s', sid);
-    return this.destroyAt(await this.collection(), sid, _id, new Date());
-  }
-
-  private async destroyAt(collection: Coll, sid: string, _id: string, now: Date): Promise<void> {
-    await this.writes.destroy(collection, _id, now);
-    this.emit('destroy', sid);
   }
 
   private async allSessions(): Promise<T[]> {

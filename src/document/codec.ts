@@ -42,19 +42,6 @@ export class SessionCodec<T extends SessionData> {
     this.encrypts = options.adapter !== null;
   }
 
-  /** The stored `_id` for a session id; only ever an exact, non-empty string (never a query object). */
-  storageId(sid: unknown): string {
-    if (typeof sid !== 'string' || sid.length === 0) {
-      throw new TypeError('connect-mongo: `sid` must be a non-empty string');
-    }
-    if (!this.options.transformId) return sid;
-    const id = this.options.transformId(sid);
-    if (typeof id !== 'string' || id.length === 0) {
-      throw new TypeError('connect-mongo: option `transformId` must return a non-empty string');
-    }
-    return id;
-  }
-
   /**
    * The value of the `session` field before encryption: serialized and checked. Synchronous, so that a
    * store without encryption spends no promise on it; with an adapter, pass the result to encrypt().

@@ -3,6 +3,7 @@
 import type { SessionData } from 'express-session';
 import { createKrupteinAdapter, type CryptoAdapter, type CryptoOptions } from '../crypto-adapters';
 import { checkOptions, isBoolean, isFunction, isPlainObject, numberIn, optional, type Check, type Rules } from '../option-checks';
+import type { HashSessionIds } from './ids';
 import type { Serialize, Unserialize } from './types';
 
 export interface SerializerOptions<T extends SessionData> {
@@ -20,6 +21,8 @@ export interface SerializerOptions<T extends SessionData> {
   crypto?: CryptoOptions;
   /** createWebCryptoAdapter(), createKrupteinAdapter() or any object with async encrypt/decrypt. */
   cryptoAdapter?: CryptoAdapter;
+  /** Store a SHA-256 (or, with a secret, HMAC-SHA-256) of the session id as `_id`. Excludes transformId. */
+  hashSessionIds?: HashSessionIds;
   /** Whose session this is: stored as a top-level `userId` for destroyByUser() and sessionsByUser(). */
   userId?: (session: T) => string | undefined;
 }
@@ -39,6 +42,7 @@ const rules: Rules = {
   crypto: optional(isPlainObject),
   cryptoAdapter: optional(isAdapter),
   userId: optional(isFunction),
+  hashSessionIds: optional((v) => (typeof v === 'boolean' ? null : isPlainObject(v))),
 };
 
 /** connect-mongo's stringify:false serializer: own properties, cookie through its toJSON(). */
@@ -64,6 +68,7 @@ export interface ResolvedDocumentOptions<T extends SessionData> {
   /** The user's own serialize, whose errors reach the caller as they are. */
   userSerialize: ((session: T) => unknown) | undefined;
   userId: ((session: T) => string | undefined) | undefined;
+  hashSessionIds: HashSessionIds | undefined;
   serializeFn: (session: T) => unknown;
   unserializeFn: (payload: unknown) => unknown;
   /** Created once per store: adapters derive their keys once. */
@@ -86,6 +91,7 @@ export function resolveDocumentOptions<T extends SessionData>(options: Serialize
     transformId: options.transformId,
     userSerialize,
     userId: options.userId,
+    hashSessionIds: options.hashSessionIds,
     adapter: resolveAdapter(options),
   };
   if (options.serialize || options.unserialize) {

@@ -1,0 +1,97 @@
+// get(), set(), touch() and destroy() from a session id to commands and events: the id as stored (plain,
+// transformed or hashed, and the plain id still read while migrating), expiry, and what each outcome emits.
+import type { SessionData } from 'express-session';
+import type { CommandBatcher } from '../batching/command-batcher';
+import type { Coll } from '../batching/coalescer';
+import { debug } from '../debug';
+import { assertSession, assertTouchable, type SessionCodec } from '../document/codec';
+import type { SessionIds } from '../document/ids';
+import type { Touchable } from '../document/types';
+import type { DocumentUpdates } from '../document/updates';
+import type { ExpiryPolicy } from '../expiry/policy';
+import type { Writes } from './writes';
+
+export interface OpsParts<T extends SessionData> {
+  ids: SessionIds;
+  codec: SessionCodec<T>;
+  updates: DocumentUpdates;
+  expiry: ExpiryPolicy;
+  batcher: CommandBatcher;
+  writes: Writes<T>;
+  /** The store's emit(): listeners get the session id, or the hashed id when ids are hashed. */
+  emit: (event: string, ...args: unknown[]) => void;
+  collection: () => Coll | Promise<Coll>;
+}
+
+export class SessionOps<T extends SessionData> {
+  constructor(private readonly p: OpsParts<T>) {}
+
+  async get(sid: string): Promise<T | null> {
+    const { ids, batcher, expiry, codec } = this.p;
+    const _id = ids.storageId(sid);
+    const shown = ids.shown(sid, _id);
+    debug('get %s', shown);
+    const collection = await this.p.collection();
+    // By _id alone (MongoDB's fastest plan; in a shared `$in` under load), then the expiry test here: the
+    // same rule as liveFilter(), so an expired document the TTL monitor has not removed yet is never returned.
+    let doc = await batcher.findById(collection, _id);
+    const legacy = doc ? undefined : ids.legacyId(sid);
+    if (legacy) doc = await batcher.findById(collection, legacy);
+    const session = doc && expiry.isLive(doc, new Date()) ? await codec.decode(doc, { withLastModified: true }) : null;
+    this.p.emit('get', shown);
+    return session;
+  }
+
+  async set(sid: string, session: T): Promise<void> {
+    const { ids, expiry, writes } = this.p;
+    const _id = ids.storageId(sid);
+    const shown = ids.shown(sid, _id);
+    assertSession(session);
+    debug('set %s', shown);
+    const now = new Date();
+    const expires = expiry.expiresFor(session, now, sid);
+    const update = expires && (await writes.upsertFor(_id, session, expires, now));
+    const collection = await this.p.collection();
+    if (!expires || !update) return this.destroyAt(collection, sid, now); // a ttl function said 0
+    const outcome = await writes.set(collection, _id, update, expires, now);
+    if (outcome === 'refused') return void this.p.emit('refused', shown, 'set');
+    const legacy = ids.legacyId(sid);
+    if (legacy) await this.p.batcher.remove(collection, legacy); // moved to the hashed id
+    this.p.emit(outcome === 'created' ? 'create' : 'update', shown);
+    this.p.emit('set', shown);
+  }
+
+  async touch(sid: string, session: Touchable<T>): Promise<void> {
+    const { ids, expiry, updates, writes } = this.p;
+    const _id = ids.storageId(sid);
+    const shown = ids.shown(sid, _id);
+    assertTouchable(session);
+    const now = new Date();
+    if (expiry.touchDisabled || !updates.touchIsDue(session, now)) return debug('touch %s skipped', shown);
+    debug('touch %s', shown);
+    const expires = expiry.expiresFor(session, now, sid);
+    const collection = await this.p.collection();
+    if (!expires) return this.destroyAt(collection, sid, now);
+    let outcome = await writes.touch(collection, _id, expires, now);
+    const legacy = outcome === 'gone' ? ids.legacyId(sid) : undefined;
+    if (legacy) outcome = await writes.touch(collection, legacy, expires, now);
+    if (outcome === 'touched') this.p.emit('touch', shown, session);
+    else if (outcome === 'refused') this.p.emit('refused', shown, 'touch');
+    // Otherwise gone (logged out in parallel, or reaped): nothing to extend, and not an error.
+    else debug('touch %s: no live session, nothing to do', shown);
+  }
+
+  async destroy(sid: string): Promise<void> {
+    const _id = this.p.ids.storageId(sid);
+    debug('destroy %s', this.p.ids.shown(sid, _id));
+    return this.destroyAt(await this.p.collection(), sid, new Date());
+  }
+
+  private async destroyAt(collection: Coll, sid: string, now: Date): Promise<void> {
+    const { ids, writes } = this.p;
+    const _id = ids.storageId(sid);
+    const legacy = ids.legacyId(sid);
+    await Promise.all([writes.destroy(collection, _id, now), legacy && this.p.batcher.remove(collection, legacy)]);
+    this.p.emit('destroy', ids.shown(sid, _id));
+  }
+}
