@@ -6,7 +6,6 @@
 import { Store, type SessionData } from 'express-session';
 import type { Collection } from 'mongodb';
 import { CommandBatcher } from './batching/command-batcher';
-import type { Coll } from './batching/coalescer';
 import { isNamespaceMissing } from './batching/driver-errors';
 import { settle, type Callback } from './callback';
 import type { ConnectionOptions } from './connection/options';
