@@ -11,7 +11,7 @@ import {
   decodeDerOctetSequence,
   encodeDerOctetSequence,
   type CryptoAdapter,
-} from '../src/crypto-adapters';
+} from '../src/crypto';
 
 const session = JSON.stringify({
   cookie: { originalMaxAge: 1_209_600_000, expires: '2030-01-01T00:00:00.000Z', secure: false, httpOnly: true, path: '/', sameSite: 'lax' },

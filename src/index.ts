@@ -6,5 +6,5 @@ export { MongoStore };
 export default MongoStore;
 export type { ConnectMongoOptions } from './mongo-store';
 export type { InternalSessionType } from './document/types';
-export { createKrupteinAdapter, createWebCryptoAdapter } from './crypto-adapters';
-export type { CryptoAdapter, CryptoOptions, WebCryptoAdapterOptions } from './crypto-adapters';
+export { createKrupteinAdapter, createWebCryptoAdapter } from './crypto';
+export type { CryptoAdapter, CryptoOptions, WebCryptoAdapterOptions } from './crypto';

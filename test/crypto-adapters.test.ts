@@ -15,7 +15,7 @@ import {
   type CryptoAdapter,
   type CryptoOptions,
   type WebCryptoAdapterOptions,
-} from '../src/crypto-adapters';
+} from '../src/crypto';
 
 const require = createRequire(import.meta.url);
 const kruptein = require('kruptein') as (opts: object) => {

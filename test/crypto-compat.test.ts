@@ -13,7 +13,7 @@ import {
   encodeDerOctetSequence,
   type CryptoAdapter,
   type WebCryptoAdapterOptions,
-} from '../src/crypto-adapters';
+} from '../src/crypto';
 
 const require = createRequire(import.meta.url);
 const kruptein = require('kruptein') as (opts: object) => {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import * as connectMongo from 'connect-mongo';
 import { createKrupteinAdapter, createWebCryptoAdapter, type CryptoAdapter } from '../src/index';
-import { cryptoAdapterStats } from '../src/crypto-adapters';
+import { cryptoAdapterStats } from '../src/crypto';
 import { asJson, makeSession, makeStore, sid } from './store-helpers';
 
 const SECRET = 'store-crypto-test-secret';

@@ -1,7 +1,7 @@
 // The options that decide what a stored document holds: stringify, serialize / unserialize, transformId,
 // timestamps, touchAfter, crypto / cryptoAdapter. Checked and resolved once, here.
 import type { SessionData } from 'express-session';
-import { createKrupteinAdapter, type CryptoAdapter, type CryptoOptions } from '../crypto-adapters';
+import { createKrupteinAdapter, type CryptoAdapter, type CryptoOptions } from '../crypto';
 import { checkOptions, isBoolean, isFunction, isPlainObject, numberIn, optional, type Check, type Rules } from '../option-checks';
 import type { HashSessionIds } from './ids';
 import type { Serialize, Unserialize } from './types';

@@ -1,0 +1,149 @@
+// kruptein 3.0.8 format (connect-mongo's legacy `crypto` option).
+//
+// What kruptein.set(secret, s) stores, with E = `encodeas` and "text" meaning the E-encoded string
+// written into the DER as its UTF-8 bytes:
+//   salt = 128 random bytes; key = PBKDF2(secret, salt, 15000, keyLen, hashing)
+//   pt   = UTF-8 of JSON.stringify(s)
+//   aad  = HMAC(hashing, 128 random bytes, pt)            (AEAD only; used raw by the cipher)
+//   ct   = cipher(pt) with AAD, 16-byte tag `at`          (AEAD) / PKCS#7 padded (others)
+//   hmac = HMAC(hashing, key, text(ct))
+//   DER SEQUENCE { text(ct), text(hmac), iv, salt [, at, text(aad)] } (all OCTET STRING), then E-encoded.
+// kruptein.get verifies hmac, decrypts and returns the JSON text; connect-mongo's adapter hands that JSON
+// text (JSON.stringify(s)) to its store, which JSON.parses it. Our decrypt returns s itself, so it is an
+// exact inverse of our encrypt: decrypt(x) === JSON.parse(kruptein.get(x)) when that is a string. Values
+// whose JSON is not a string (older connect-mongo with stringify:false encrypted the session object) come
+// back as their JSON text, which is exactly what connect-mongo 6 would have encrypted for that object.
+//
+// Differences that do not change the bytes' meaning: we draw one salt per adapter (not per value) so
+// encryption derives one key, ever; decryption caches keys per salt.
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  randomBytes,
+  timingSafeEqual,
+  type CipherGCM,
+  type CipherGCMTypes,
+  type DecipherGCM,
+  type KeyObject,
+} from 'node:crypto';
+import { decryptError, requireString } from './checks';
+import { decodeDerOctetSequence, encodeDerOctetSequence } from './der';
+import { KeyDeriver, SaltKeyCache } from './key-cache';
+import { resolveKrupteinOptions, type KrupteinSettings } from './kruptein-options';
+import { freshRandom } from './random';
+import { registerAdapterStats } from './stats';
+import type { CryptoAdapter, CryptoOptions } from './types';
+
+const ITERATIONS = 15_000;
+const SALT_BYTES = 128;
+const AAD_KEY_BYTES = 128;
+const TAG_LENGTH = 16;
+const KEY_CACHE_LIMIT = 1_000;
+
+/** What encrypt and decrypt need, resolved once per adapter. */
+type KrupteinConfig = KrupteinSettings & { readonly ownSalt: Buffer };
+
+/** The E-encoded text of `bytes`, as the UTF-8 bytes the DER holds. */
+function text(c: KrupteinConfig, bytes: Buffer): Buffer {
+  return Buffer.from(bytes.toString(c.enc), 'utf8');
+}
+
+// The texts go to OpenSSL and into the DER as strings: Node encodes them to UTF-8 on the way, so no
+// intermediate Buffer is made for them (less garbage per write).
+function encryptWith(c: KrupteinConfig, k: KeyObject, plaintext: string): string {
+  const { aead, enc, hashing, ivLength } = c;
+  const pt = JSON.stringify(plaintext);
+  // One call to the CSPRNG for both the IV and (AEAD) the 128-byte HMAC key of the AAD: half the calls.
+  const random = freshRandom(aead ? ivLength + AAD_KEY_BYTES : ivLength);
+  const iv = random.subarray(0, ivLength);
+  const cipher = aead
+    ? createCipheriv(c.algorithm as CipherGCMTypes, k, iv, { authTagLength: TAG_LENGTH })
+    : createCipheriv(c.algorithm, k, iv);
+  let aad: Buffer | undefined;
+  if (aead) {
+    aad = createHmac(hashing, random.subarray(ivLength)).update(pt, 'utf8').digest();
+    (cipher as CipherGCM).setAAD(aad);
+  }
+  const head = cipher.update(pt, 'utf8');
+  const tail = cipher.final(); // empty for GCM and the stream modes
+  const ctText = (tail.length === 0 ? head : Buffer.concat([head, tail])).toString(enc);
+  const hmacText = createHmac(hashing, k).update(ctText, 'utf8').digest().toString(enc);
+  const fields: (string | Uint8Array)[] = [ctText, hmacText, iv, c.ownSalt];
+  if (aead) fields.push((cipher as CipherGCM).getAuthTag(), aad!.toString(enc));
+  return encodeDerOctetSequence(fields).toString(enc);
+}
+
+function parse(c: KrupteinConfig, stored: string): Buffer[] {
+  const fields = decodeDerOctetSequence(Buffer.from(stored, c.enc));
+  if (!fields || fields.length !== (c.aead ? 6 : 4)) throw decryptError(`not a ${c.algorithm} kruptein record encoded as ${c.enc}`);
+  return fields;
+}
+
+/** The JSON text inside an authenticated record. */
+function decipherRecord(c: KrupteinConfig, k: KeyObject, fields: Buffer[]): string {
+  const [ctText, , iv, , tag, aadText] = fields;
+  try {
+    const decipher = c.aead
+      ? createDecipheriv(c.algorithm as CipherGCMTypes, k, iv, { authTagLength: TAG_LENGTH })
+      : createDecipheriv(c.algorithm, k, iv);
+    if (c.aead) {
+      const d = decipher as DecipherGCM;
+      d.setAuthTag(tag);
+      const aad = Buffer.from(aadText.toString('utf8'), c.enc);
+      // The AAD text sits outside the HMAC and lenient decoding ignores stray characters: insist on the
+      // canonical text kruptein writes so that no altered record is accepted.
+      if (!text(c, aad).equals(aadText)) throw new Error('non-canonical AAD');
+      d.setAAD(aad);
+    }
+    const ct = Buffer.from(ctText.toString('utf8'), c.enc);
+    return Buffer.concat([decipher.update(ct), decipher.final()]).toString('utf8');
+  } catch {
+    throw decryptError('cipher rejected the data (altered data)');
+  }
+}
+
+function decryptWith(c: KrupteinConfig, k: KeyObject, fields: Buffer[]): string {
+  const expected = text(c, createHmac(c.hashing, k).update(fields[0]).digest());
+  const hmacText = fields[1];
+  if (expected.length !== hmacText.length || !timingSafeEqual(expected, hmacText)) {
+    throw decryptError('integrity check failed (wrong secret or altered data)');
+  }
+  const json = decipherRecord(c, k, fields);
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    // Every kruptein record written by connect-mongo holds JSON text. Non-JSON means damage that the
+    // format's HMAC cannot see (in non-AEAD modes it does not cover the IV, so IV bits alter block 1).
+    throw decryptError('decrypted data is not JSON (altered data)');
+  }
+  return typeof value === 'string' ? value : json;
+}
+
+/**
+ * Same stored format as connect-mongo's createKrupteinAdapter / legacy `crypto` option (kruptein 3.0.8).
+ * `key_size`, `iv_size` and `at_size` are accepted and ignored, exactly as kruptein ignores them.
+ */
+export function createKrupteinAdapter(options: CryptoOptions): CryptoAdapter {
+  const { secret, keyLength, settings } = resolveKrupteinOptions(options);
+  // Our own salt: drawn once, so encryption never derives again.
+  const c: KrupteinConfig = { ...settings, ownSalt: randomBytes(SALT_BYTES) };
+  const deriver = new KeyDeriver(secret, ITERATIONS, keyLength, c.hashing);
+  const keys = new SaltKeyCache(deriver, c.ownSalt, KEY_CACHE_LIMIT);
+  const own = keys.own;
+  const adapter: CryptoAdapter = {
+    async encrypt(plaintext: string): Promise<string> {
+      requireString(plaintext, 'encrypt: plaintext');
+      return encryptWith(c, own.key ?? (await own.get()), plaintext);
+    },
+    async decrypt(ciphertext: string): Promise<string> {
+      requireString(ciphertext, 'decrypt: ciphertext');
+      const fields = parse(c, ciphertext);
+      const k = keys.keyFor(fields[3]);
+      return decryptWith(c, k instanceof Promise ? await k : k, fields);
+    },
+  };
+  registerAdapterStats(adapter, () => ({ keyDerivations: deriver.derivations, cachedKeys: keys.size }));
+  return adapter;
+}
