@@ -18,7 +18,7 @@ export async function startServer(): Promise<Server> {
   if (process.env.MONGO_URL) {
     return { url: process.env.MONGO_URL, kind: 'MONGO_URL', stop: async () => {} };
   }
-  const script = path.join(ROOT, 'scripts/test-server.ts');
+  const script = path.join(ROOT, 'mongo-server/cli.ts');
   if (!existsSync(script)) throw new Error(`No MONGO_URL and no ${script}: cannot start a MongoDB server`);
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script, '--port', '0'], {
     cwd: ROOT,
@@ -50,7 +50,7 @@ export async function startServer(): Promise<Server> {
   child.stdout!.resume();
   return {
     url,
-    kind: 'project test server (scripts/test-server.ts, own process)',
+    kind: 'project test server (mongo-server/cli.ts, own process)',
     pid: child.pid,
     stop: () =>
       new Promise<void>((resolve) => {

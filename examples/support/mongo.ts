@@ -2,7 +2,7 @@
 //   1. MONGO_URL, when set (your own server, Atlas, a test harness...);
 //   2. mongodb-memory-server, only when a mongod binary is already on disk (MONGOMS_SYSTEM_BINARY or its
 //      download cache): the examples never download one, and give it a bounded time to start;
-//   3. otherwise this repository's in-process test server (test/mongo-server), which speaks enough of the
+//   3. otherwise this repository's in-process test server (mongo-server/), which speaks enough of the
 //      wire protocol for a session store. Examples are not shipped, so they may import test code.
 // Whichever it is gets printed, with any password in MONGO_URL masked.
 export type MongoSource = 'MONGO_URL' | 'mongodb-memory-server' | 'test-server';
@@ -44,7 +44,7 @@ async function startMemoryServer(): Promise<{ mongo: ExampleMongo; binary: strin
 }
 
 async function startTestServer(): Promise<ExampleMongo> {
-  const { TestMongoServer } = await import('../../test/mongo-server');
+  const { TestMongoServer } = await import('../../mongo-server');
   const server = new TestMongoServer();
   const url = await server.start();
   return { url, source: 'test-server', stop: () => server.stop() };
@@ -66,6 +66,6 @@ export async function startExampleMongo(log: (line: string) => void = console.lo
     log(`MongoDB: mongodb-memory-server unavailable (${(error as Error).message.split('\n')[0]}); using the test server`);
   }
   const mongo = await startTestServer();
-  log(`MongoDB: embedded test server (test/mongo-server; no usable mongod binary here) at ${mongo.url}; in memory, so sessions last until the app stops: set MONGO_URL to keep them`);
+  log(`MongoDB: embedded test server (mongo-server/; no usable mongod binary here) at ${mongo.url}; in memory, so sessions last until the app stops: set MONGO_URL to keep them`);
   return mongo;
 }

@@ -2,7 +2,7 @@
 // -> the in-process test server. Prints one line naming the backend.
 import type { TestProject } from 'vitest/node';
 import type { Backend } from '../helpers/mongo';
-import { TestMongoServer } from '../mongo-server';
+import { TestMongoServer } from '../../mongo-server';
 
 interface Resolved {
   url: string;
