@@ -1,18 +1,12 @@
-// TCP front end: framing, handshake (including streaming hello), failpoint actions, lifecycle.
+// TCP front end: handshake (including streaming hello), failpoint actions, lifecycle.
 import net from 'node:net';
 import { Long, ObjectId, type Document } from 'bson';
+import { Connection } from './connection';
 import { CommandError } from './errors';
-import { Engine, type ConnState } from './engine';
+import { Engine } from './engine';
+import type { FailAction } from './failpoints';
 import type { UserSpec } from './scram';
-import {
-  FLAG_EXHAUST_ALLOWED,
-  FLAG_MORE_TO_COME,
-  MAX_MESSAGE_SIZE,
-  encodeMsg,
-  encodeReply,
-  parseMessage,
-  type Request,
-} from './wire';
+import { FLAG_EXHAUST_ALLOWED, FLAG_MORE_TO_COME, encodeMsg, encodeReply, parseMessage, type Request } from './wire';
 
 export type { UserSpec } from './scram';
 
@@ -27,13 +21,27 @@ export interface TestMongoServerOptions {
 
 const HELLO_NAMES = new Set(['hello', 'isMaster', 'ismaster']);
 
-interface Connection {
-  socket: net.Socket;
-  state: ConnState;
-  chunks: Buffer[];
-  buffered: number;
-  queue: Promise<void>;
+function validateOptions(options: TestMongoServerOptions): void {
+  for (const key of Object.keys(options)) {
+    if (!['port', 'ttlMonitorSleepSecs', 'users'].includes(key)) throw new TypeError(`TestMongoServer: unknown option '${key}'`);
+  }
+  if (options.port !== undefined && !(Number.isInteger(options.port) && options.port >= 0 && options.port <= 65535)) {
+    throw new TypeError(`TestMongoServer: port must be an integer from 0 to 65535, got ${String(options.port)}`);
+  }
+  if (options.ttlMonitorSleepSecs !== undefined && !(Number.isInteger(options.ttlMonitorSleepSecs) && options.ttlMonitorSleepSecs > 0)) {
+    throw new TypeError(`TestMongoServer: ttlMonitorSleepSecs must be a positive integer, got ${String(options.ttlMonitorSleepSecs)}`);
+  }
+  if (options.users !== undefined) {
+    if (!Array.isArray(options.users)) throw new TypeError('TestMongoServer: users must be an array of {user, password, db?}');
+    for (const u of options.users) {
+      if (!u || typeof u.user !== 'string' || !u.user || typeof u.password !== 'string' || !u.password || (u.db !== undefined && typeof u.db !== 'string')) {
+        throw new TypeError('TestMongoServer: each user needs a non-empty string user and password (and an optional string db)');
+      }
+    }
+  }
 }
+
+const errorReply = (e: unknown): Document => (e instanceof CommandError ? e : new CommandError(1, (e as Error).message)).toReply();
 
 export class TestMongoServer {
   private readonly engine: Engine;
@@ -46,23 +54,7 @@ export class TestMongoServer {
   private ttlTimer: NodeJS.Timeout | undefined;
 
   constructor(options: TestMongoServerOptions = {}) {
-    for (const key of Object.keys(options)) {
-      if (!['port', 'ttlMonitorSleepSecs', 'users'].includes(key)) throw new TypeError(`TestMongoServer: unknown option '${key}'`);
-    }
-    if (options.port !== undefined && !(Number.isInteger(options.port) && options.port >= 0 && options.port <= 65535)) {
-      throw new TypeError(`TestMongoServer: port must be an integer from 0 to 65535, got ${String(options.port)}`);
-    }
-    if (options.ttlMonitorSleepSecs !== undefined && !(Number.isInteger(options.ttlMonitorSleepSecs) && options.ttlMonitorSleepSecs > 0)) {
-      throw new TypeError(`TestMongoServer: ttlMonitorSleepSecs must be a positive integer, got ${String(options.ttlMonitorSleepSecs)}`);
-    }
-    if (options.users !== undefined) {
-      if (!Array.isArray(options.users)) throw new TypeError('TestMongoServer: users must be an array of {user, password, db?}');
-      for (const u of options.users) {
-        if (!u || typeof u.user !== 'string' || !u.user || typeof u.password !== 'string' || !u.password || (u.db !== undefined && typeof u.db !== 'string')) {
-          throw new TypeError('TestMongoServer: each user needs a non-empty string user and password (and an optional string db)');
-        }
-      }
-    }
+    validateOptions(options);
     this.port = options.port ?? 0;
     this.engine = new Engine({ users: options.users, ttlMonitorSleepSecs: options.ttlMonitorSleepSecs });
     this.engine.onTtlSleepChange = () => this.scheduleTtl();
@@ -105,7 +97,7 @@ export class TestMongoServer {
     if (this.ttlTimer) clearInterval(this.ttlTimer);
     this.ttlTimer = undefined;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    for (const conn of this.connections) conn.socket.destroy();
+    for (const conn of this.connections) conn.destroy();
     this.connections.clear();
     this.engine.clearCursors();
     await closed;
@@ -120,58 +112,15 @@ export class TestMongoServer {
   }
 
   private accept(socket: net.Socket): void {
-    socket.setNoDelay(true);
-    const conn: Connection = {
-      socket,
-      state: { id: ++this.connectionIds, authenticated: new Set(), conversations: new Map() },
-      chunks: [],
-      buffered: 0,
-      queue: Promise.resolve(),
-    };
+    const conn = new Connection(socket, ++this.connectionIds, (c, message) => this.handle(c, message));
     this.connections.add(conn);
-    socket.on('error', () => socket.destroy());
     socket.on('close', () => this.connections.delete(conn));
-    socket.on('data', (chunk) => this.onData(conn, chunk));
   }
 
-  private onData(conn: Connection, chunk: Buffer): void {
-    conn.chunks.push(chunk);
-    conn.buffered += chunk.length;
-    while (conn.buffered >= 4) {
-      const head = conn.chunks.length === 1 ? conn.chunks[0] : Buffer.concat(conn.chunks);
-      conn.chunks = [head];
-      const length = head.readInt32LE(0);
-      if (length < 16 || length > MAX_MESSAGE_SIZE) {
-        conn.socket.destroy();
-        return;
-      }
-      if (conn.buffered < length) return;
-      const message = head.subarray(0, length);
-      const rest = head.subarray(length);
-      conn.chunks = rest.length ? [rest] : [];
-      conn.buffered = rest.length;
-      conn.queue = conn.queue.then(() => this.handle(conn, message)).catch(() => {
-        conn.socket.destroy();
-      });
-    }
-  }
-
-  private send(conn: Connection, buf: Buffer): void {
-    if (!conn.socket.destroyed) conn.socket.write(buf);
-  }
-
-  /** Waits ms, or less if the connection closes first. */
-  private sleep(conn: Connection, ms: number): Promise<void> {
-    if (conn.socket.destroyed) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        conn.socket.off('close', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      conn.socket.once('close', done);
-    });
+  private reply(conn: Connection, responseTo: number, doc: Document, flagBits = 0): number {
+    const id = ++this.requestIds;
+    conn.send(encodeMsg(id, responseTo, doc, flagBits));
+    return id;
   }
 
   private topologyVersion(): Document {
@@ -180,60 +129,53 @@ export class TestMongoServer {
 
   private async handle(conn: Connection, message: Buffer): Promise<void> {
     // A stopped server (or a dropped connection) runs nothing more of what was already received.
-    if (conn.socket.destroyed) return;
+    if (conn.destroyed) return;
     let request: Request;
     try {
       request = parseMessage(message);
     } catch {
       // Malformed or unsupported (e.g. OP_COMPRESSED, never advertised): mongod drops such connections.
-      conn.socket.destroy();
+      conn.destroy();
       return;
     }
-    const requestID = request.header.requestID;
     const cmdName = Object.keys(request.body)[0] ?? '';
-
-    if (request.kind === 'query') {
-      let reply: Document;
-      if (request.collection.endsWith('.$cmd') && HELLO_NAMES.has(cmdName)) {
-        reply = this.engine.hello(cmdName, request.body, conn.state, { topologyVersion: this.topologyVersion() });
-      } else {
-        reply = new CommandError(352, `Unsupported OP_QUERY command: ${cmdName}. The client driver may require an upgrade.`).toReply();
-      }
-      this.send(conn, encodeReply(++this.requestIds, requestID, reply));
-      return;
-    }
-
+    if (request.kind === 'query') return this.handleQuery(conn, request, cmdName);
+    const requestID = request.header.requestID;
     const moreToCome = (request.flagBits & FLAG_MORE_TO_COME) !== 0;
-    const body = request.body;
-
     if (cmdName !== 'configureFailPoint') {
       const action = this.engine.failAction(cmdName, conn.state);
-      if (action) {
-        if (action.blockTimeMS) await this.sleep(conn, action.blockTimeMS);
-        if (conn.socket.destroyed) return;
-        if (action.closeConnection) {
-          conn.socket.destroy();
-          return;
-        }
-        if (action.reply) {
-          if (!moreToCome) this.send(conn, encodeMsg(++this.requestIds, requestID, action.reply));
-          return;
-        }
-      }
+      if (action && (await this.failed(conn, action, requestID, moreToCome))) return;
     }
-
-    if (HELLO_NAMES.has(cmdName)) {
-      await this.hello(conn, cmdName, body, requestID, request.flagBits);
-      return;
-    }
-
+    if (HELLO_NAMES.has(cmdName)) return this.hello(conn, cmdName, request.body, requestID, request.flagBits);
     let reply: Document;
     try {
-      reply = this.engine.run(cmdName, body, conn.state);
+      reply = this.engine.run(cmdName, request.body, conn.state);
     } catch (e) {
-      reply = e instanceof CommandError ? e.toReply() : new CommandError(1, (e as Error).message).toReply();
+      reply = errorReply(e);
     }
-    if (!moreToCome) this.send(conn, encodeMsg(++this.requestIds, requestID, reply));
+    if (!moreToCome) this.reply(conn, requestID, reply);
+  }
+
+  /** OP_QUERY: only the legacy handshake, answered with OP_REPLY; anything else is refused as mongod does. */
+  private handleQuery(conn: Connection, request: Extract<Request, { kind: 'query' }>, cmdName: string): void {
+    const reply =
+      request.collection.endsWith('.$cmd') && HELLO_NAMES.has(cmdName)
+        ? this.engine.hello(cmdName, request.body, conn.state, { topologyVersion: this.topologyVersion() })
+        : new CommandError(352, `Unsupported OP_QUERY command: ${cmdName}. The client driver may require an upgrade.`).toReply();
+    conn.send(encodeReply(++this.requestIds, request.header.requestID, reply));
+  }
+
+  /** Carries out a failpoint's action; true when the command must not run. */
+  private async failed(conn: Connection, action: FailAction, requestID: number, moreToCome: boolean): Promise<boolean> {
+    if (action.blockTimeMS) await conn.sleep(action.blockTimeMS);
+    if (conn.destroyed) return true;
+    if (action.closeConnection) {
+      conn.destroy();
+      return true;
+    }
+    if (!action.reply) return false;
+    if (!moreToCome) this.reply(conn, requestID, action.reply);
+    return true;
   }
 
   /**
@@ -245,33 +187,27 @@ export class TestMongoServer {
       try {
         return this.engine.hello(cmdName, body, conn.state, { topologyVersion: this.topologyVersion() });
       } catch (e) {
-        return e instanceof CommandError ? e.toReply() : new CommandError(1, (e as Error).message).toReply();
+        return errorReply(e);
       }
     };
     const tv = body.topologyVersion as Document | undefined;
     const maxAwait = body.maxAwaitTimeMS;
-    const awaitable = tv !== undefined && typeof maxAwait === 'number';
-    const current = () =>
-      tv !== undefined &&
-      tv.processId instanceof ObjectId &&
-      tv.processId.equals(this.processId) &&
-      Number(tv.counter) === 0;
-    if (!awaitable) {
-      if (!(flagBits & FLAG_MORE_TO_COME)) this.send(conn, encodeMsg(++this.requestIds, requestID, build()));
+    if (tv === undefined || typeof maxAwait !== 'number') {
+      if (!(flagBits & FLAG_MORE_TO_COME)) this.reply(conn, requestID, build());
       return;
     }
     // Our topology never changes while running, so a client already up to date waits the full period.
-    if (current()) await this.sleep(conn, maxAwait);
+    const current = tv.processId instanceof ObjectId && tv.processId.equals(this.processId) && Number(tv.counter) === 0;
+    if (current) await conn.sleep(maxAwait);
     const exhaust = (flagBits & FLAG_EXHAUST_ALLOWED) !== 0;
     let responseTo = requestID;
     for (;;) {
-      if (conn.socket.destroyed || !this.connections.has(conn)) return;
-      const id = ++this.requestIds;
-      this.send(conn, encodeMsg(id, responseTo, build(), exhaust ? FLAG_MORE_TO_COME : 0));
+      if (conn.destroyed || !this.connections.has(conn)) return;
+      const id = this.reply(conn, responseTo, build(), exhaust ? FLAG_MORE_TO_COME : 0);
       if (!exhaust) return;
       // Each further exhaust reply answers the previous one, as mongod's exhaust replies do.
       responseTo = id;
-      await this.sleep(conn, maxAwait);
+      await conn.sleep(maxAwait);
     }
   }
 }
