@@ -5,7 +5,7 @@ import { MongoClient, MongoServerError } from 'mongodb';
 import { mongoBackend, mongoUrl } from '../../test/helpers/mongo';
 import { TestMongoServer } from '..';
 
-const ownServer = mongoBackend() === 'test-server';
+const ownServer = mongoBackend() === 'in-process';
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();

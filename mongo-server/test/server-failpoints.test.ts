@@ -6,7 +6,7 @@ import { MongoClient, MongoServerError, type Document } from 'mongodb';
 import { mongoBackend, mongoUrl, uniqueDbName } from '../../test/helpers/mongo';
 import { TestMongoServer } from '..';
 
-const ownServer = mongoBackend() === 'test-server';
+const ownServer = mongoBackend() === 'in-process';
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();

@@ -6,7 +6,7 @@ import { MongoClient, type Document } from 'mongodb';
 import { mongoBackend, mongoUrl, uniqueDbName } from '../../test/helpers/mongo';
 import { TestMongoServer } from '..';
 
-const ownServer = mongoBackend() === 'test-server';
+const ownServer = mongoBackend() === 'in-process';
 const DRIVER_MAJOR = Number((createRequire(import.meta.url)('mongodb/package.json') as { version: string }).version.split('.')[0]);
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MongoClient, MongoServerError, type Db } from 'mongodb';
 import { mongoBackend, mongoUrl, uniqueDbName } from '../../test/helpers/mongo';
 
-const testServer = mongoBackend() === 'test-server';
+const testServer = mongoBackend() === 'in-process';
 let client: MongoClient;
 let db: Db;
 
