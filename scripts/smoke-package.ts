@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TestMongoServer } from '../test/mongo-server';
+import { TestMongoServer } from '../mongo-server';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const tarball = process.argv[2] ? resolve(process.argv[2]) : undefined;
