@@ -61,7 +61,8 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
     this.listing = new Listing<T>(this.expiry, codec);
     this.byUser = documents.userId ? new ByUser(this.expiry, write) : null;
     this.sessionIds = new SessionIds(documents);
-    const emit = this.emit.bind(this);
+    // Looked up per call, so an app that wraps store.emit (to log events, say) sees every event.
+    const emit = (event: string, ...args: unknown[]) => void this.emit(event, ...args);
     const parts = { ids: this.sessionIds, codec, updates, expiry: this.expiry, batcher, writes: this.writes, emit };
     this.reencryption = documents.encryption ? new Reencryption(documents.encryption, write) : null;
     const reencryption = documents.reencryptOnRead ? this.reencryption : null;
