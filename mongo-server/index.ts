@@ -17,4 +17,5 @@
  * (stored field order, as mongod); a filter or update path through a `__proto__` field is refused by mingo (2).
  */
 export { TestMongoServer, type TestMongoServerOptions, type UserSpec } from './server';
+export { ReplicaSet, startReplicaSet, type ReplicaSetOptions } from './replication/replica-set';
 export { maskUrl, resolveBackend, type Backend, type BackendName, type BackendOptions } from './backend';
