@@ -11,6 +11,8 @@ import { useReplicaSet } from '../../test/helpers/replica-set';
 import { TestMongoServer } from '..';
 
 const rs = useReplicaSet();
+/** How long state reached over replication may take to show, polled often: never a timing claim. */
+const SETTLE = { timeout: 10_000, interval: 20 };
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
@@ -92,7 +94,7 @@ describe('write concern', () => {
     let acknowledged = false;
     const pending = coll.insertOne({ _id: 5 } as Document).then(() => (acknowledged = true));
     const primary = rs.direct(await rs.primary()).db(coll.dbName).collection('c');
-    await vi.waitFor(async () => expect(await primary.findOne({ _id: 5 } as Document)).not.toBeNull());
+    await vi.waitFor(async () => expect(await primary.findOne({ _id: 5 } as Document)).not.toBeNull(), SETTLE);
     // Applied on the primary, but no secondary can have it: the default write concern (majority) still waits.
     expect(acknowledged).toBe(false);
     const [first] = await rs.secondaries();
@@ -181,7 +183,7 @@ describe('retryable writes', () => {
     // Settled into a value, so that a failure here cannot also surface as an unhandled rejection.
     const update = coll.updateOne({ _id: 'w' }, { $inc: { n: 1 } }, { writeConcern: { w: rs.hosts.length } }).catch((e: Error) => e);
     const onCaughtUp = rs.direct(caughtUp).db(dbName).collection('c');
-    await vi.waitFor(async () => expect(await onCaughtUp.findOne({ _id: 'w' } as Document)).toEqual({ _id: 'w', n: 1 }));
+    await vi.waitFor(async () => expect(await onCaughtUp.findOne({ _id: 'w' } as Document)).toEqual({ _id: 'w', n: 1 }), SETTLE);
     await rs.stepDown();
     await rs.pauseReplication([lagging], false);
     expect(await update).toMatchObject({ matchedCount: 1, modifiedCount: 1 });
@@ -245,7 +247,7 @@ describe.runIf(!mongoIsReplicaSet())('in-process replica set only: raw wire comm
     const onLagging = rs.direct(lagging).db(dbName).collection('c');
     expect(await onLagging.find().toArray()).toEqual([{ _id: 'before' }]);
     set.setLag(0);
-    await vi.waitFor(async () => expect(await onLagging.countDocuments()).toBe(2));
+    await vi.waitFor(async () => expect(await onLagging.countDocuments()).toBe(2), SETTLE);
   });
 
   it('a primary that dies is replaced by an election; back, it rejoins as a secondary', async () => {
@@ -259,7 +261,7 @@ describe.runIf(!mongoIsReplicaSet())('in-process replica set only: raw wire comm
     expect(set.primary?.index).not.toBe(index);
     await set.startMember(index);
     const back = rs.direct(rs.hosts[index]);
-    await vi.waitFor(async () => expect(await back.db(coll.dbName).collection('c').countDocuments()).toBe(2));
+    await vi.waitFor(async () => expect(await back.db(coll.dbName).collection('c').countDocuments()).toBe(2), SETTLE);
     expect(await back.db('admin').command({ hello: 1 })).toMatchObject({ secondary: true, isWritablePrimary: false });
   });
 });
