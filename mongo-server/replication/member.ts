@@ -1,7 +1,7 @@
 // One replica set member as its commands see it: its state, what it has applied of the oplog, and the checks
 // mongod makes before running a command there (writes only on a writable primary, reads on a secondary only
 // with a non-primary read preference), then retryable-write bookkeeping, write concern and error labels.
-import { Long, ObjectId } from 'bson';
+import { ObjectId } from 'bson';
 import type { Engine } from '../engine';
 import { CommandError, badValue, errorReply } from '../errors';
 import { isPlainObject } from '../query';
@@ -223,5 +223,3 @@ function checkReadConcern(body: Doc): void {
     if (field in rc) throw badValue(`the test server does not support readConcern.${field}`);
   }
 }
-
-export const termLong = (term: number) => Long.fromNumber(term);

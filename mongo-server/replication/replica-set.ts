@@ -1,6 +1,5 @@
 // A replica set of TestMongoServers on their own ports: one oplog the primary appends to and each secondary
 // applies (after its lag), write concern counted over the members' progress, and elections (elections.ts).
-import { CommandError } from '../errors';
 import { TestMongoServer, type TestMongoServerOptions } from '../server';
 import type { Doc } from '../storage';
 import { Elections } from './elections';
@@ -223,5 +222,3 @@ export async function startReplicaSet(options: ReplicaSetOptions = {}): Promise<
   }
   return set;
 }
-
-export const notReplicaSet = () => new CommandError(76, 'not running with --replSet');
