@@ -68,7 +68,7 @@ describe('writes and reads on a secondary', () => {
     const session = secondary.startSession();
     cleanups.push(() => session.endSession());
     const raw = await failure(db.command({ insert: 'c', documents: [{ a: 2 }], txnNumber: Long.fromNumber(1) }, { session }));
-    expect(raw.errorResponse).toMatchObject({ code: 10107, topologyVersion: { processId: expect.any(ObjectId) } });
+    expect(raw).toMatchObject({ code: 10107, topologyVersion: { processId: expect.any(ObjectId) } });
   });
 
   it('serves reads to a client that accepts secondaries', async () => {

@@ -9,7 +9,7 @@ import { resolveReplicaSet, type ReplicaSetBackend } from '../../mongo-server';
 export interface TestReplicaSet extends ReplicaSetBackend {
   /** The members' host:port, as the set names them. */
   hosts: string[];
-  /** A client on one member only (directConnection), closed with the fixture. */
+  /** A client on one member only (directConnection, reads allowed on a secondary), closed with the fixture. */
   direct(host: string): MongoClient;
   /** hello of every member, in the order of the set's hosts. */
   hellos(): Promise<Document[]>;
@@ -41,8 +41,13 @@ async function build(backend: ReplicaSetBackend, clients: MongoClient[]): Promis
   const directs = new Map<string, MongoClient>();
   const direct = (host: string) => {
     if (!directs.has(host)) {
-      // Frequent heartbeats: a member that was stopped is seen again soon after it is back.
-      const client = new MongoClient(directUrl(backend.url, host), { serverSelectionTimeoutMS: 5000, heartbeatFrequencyMS: 500 });
+      // primaryPreferred: reads on a secondary need a non-primary read preference (drivers before 6 do not add
+      // one to direct connections). Frequent heartbeats: a member that was stopped is seen again soon.
+      const client = new MongoClient(directUrl(backend.url, host), {
+        readPreference: 'primaryPreferred',
+        serverSelectionTimeoutMS: 5000,
+        heartbeatFrequencyMS: 500,
+      });
       clients.push(client);
       directs.set(host, client);
     }
