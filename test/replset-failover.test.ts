@@ -7,7 +7,7 @@ import { MongoClient, type Document } from 'mongodb';
 import { MongoStore } from '../src/index';
 import { uniqueDbName } from './helpers/mongo';
 import { useReplicaSet } from './helpers/replica-set';
-import { countCallbacks, makeSession, pool, startApp, user, watchProcess, type Reply } from './helpers/reliability-harness';
+import { countCallbacks, makeSession, pool, runTraffic, startApp, user, watchProcess } from './helpers/reliability-harness';
 
 const rs = useReplicaSet();
 /** A request unanswered after this is a hang (status 0); far above any election here. */
@@ -77,30 +77,15 @@ describe('stepping the primary down while an Express app serves many users', () 
     await Promise.all(users.map(async (u) => expect((await u.http.request('POST', `/login/${u.name}`)).status).toBe(200)));
 
     let phase = 0; // 0 before, 1 stepping down, 2 a new primary elected
-    const log: Array<{ user: string; from: number; reply: Reply }> = [];
-    const loopFailures: unknown[] = [];
-    let running = true;
-    const traffic = users.map(async (u) => {
-      try {
-        for (let i = 0; running; i++) {
-          const from = phase;
-          const reply = await u.http.request(i % 2 ? 'GET' : 'POST', i % 2 ? '/whoami' : '/bump');
-          log.push({ user: u.name, from, reply });
-          // Nobody ever sees another user's session, and acknowledged counters only grow.
-          if (reply.status === 200) expect(reply.body?.user).toBe(u.name);
-          if (reply.status === 200 && i % 2 === 0) {
-            expect(reply.body?.n).toBeGreaterThan(u.lastAck);
-            u.lastAck = reply.body!.n as number;
-          }
-        }
-      } catch (err) {
-        loopFailures.push(err);
-      }
+    const traffic = runTraffic(users, () => phase, {
+      route: (i) => (i % 2 ? ['GET', '/whoami'] : ['POST', '/bump']),
+      check: (u, reply) => {
+        // Nobody ever sees another user's session.
+        if (reply.status === 200) expect(reply.body?.user).toBe(u.name);
+      },
     });
-    cleanups.push(async () => {
-      running = false;
-      await Promise.all(traffic);
-    });
+    const { log } = traffic;
+    cleanups.push(() => traffic.stop());
 
     await vi.waitFor(() => expect(users.every((u) => u.lastAck >= 2)).toBe(true), { timeout: 15_000, interval: 20 });
     phase = 1;
@@ -110,9 +95,8 @@ describe('stepping the primary down while an Express app serves many users', () 
       timeout: 20_000,
       interval: 50,
     });
-    running = false;
-    await Promise.all(traffic);
-    expect(loopFailures).toEqual([]);
+    await traffic.stop();
+    expect(traffic.failures).toEqual([]);
 
     // Every request was answered, and answered 200: operations caught by the election were retried by the driver.
     expect(log.filter((e) => e.reply.status !== 200)).toEqual([]);

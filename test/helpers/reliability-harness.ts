@@ -2,7 +2,7 @@
 // Express app on a store, a cookie-keeping HTTP user, and failpoints scoped to one store's appName.
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { MongoClient, type Document } from 'mongodb';
 import express from 'express';
 import session from 'express-session';
@@ -172,6 +172,65 @@ export function user(base: string, giveUpMs: number) {
         if ((err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError') return { status: 0, body: null };
         throw err;
       }
+    },
+  };
+}
+
+export interface TrafficUser {
+  name: string;
+  http: ReturnType<typeof user>;
+  /** The highest counter a 200 from /bump acknowledged. */
+  lastAck: number;
+}
+
+export interface TrafficEntry {
+  user: string;
+  /** The phase when the request started and when it ended (phases are the test's, see runTraffic). */
+  from: number;
+  to: number;
+  reply: Reply;
+}
+
+/**
+ * Every user sends requests one after the other until stop(): request i is `route(i)` (default POST /bump).
+ * Each reply is logged with the phases it started and ended in, and passed to `check`; a 200 from /bump must
+ * acknowledge a higher counter than the user's last one (a lost reply may make it skip values, never go
+ * back). A failed expectation is kept in `failures`, so it can neither stop a user silently nor leave
+ * requests running into the next test: call stop() (also on cleanup), then check `failures`.
+ */
+export function runTraffic(
+  users: TrafficUser[],
+  phase: () => number,
+  options: { route?: (i: number) => ['GET' | 'POST', string]; check?: (u: TrafficUser, reply: Reply) => void; pauseMs?: number } = {},
+) {
+  const log: TrafficEntry[] = [];
+  const failures: unknown[] = [];
+  const route = options.route ?? (() => ['POST', '/bump'] as ['POST', string]);
+  let running = true;
+  const loops = users.map(async (u) => {
+    try {
+      for (let i = 0; running; i++) {
+        const from = phase();
+        const [method, path] = route(i);
+        const reply = await u.http.request(method, path);
+        log.push({ user: u.name, from, to: phase(), reply });
+        options.check?.(u, reply);
+        if (reply.status === 200 && path === '/bump') {
+          expect(reply.body?.n).toBeGreaterThan(u.lastAck);
+          u.lastAck = reply.body!.n as number;
+        }
+        if (options.pauseMs) await new Promise((r) => setTimeout(r, options.pauseMs));
+      }
+    } catch (err) {
+      failures.push(err);
+    }
+  });
+  return {
+    log,
+    failures,
+    async stop(): Promise<void> {
+      running = false;
+      await Promise.all(loops);
     },
   };
 }
