@@ -61,7 +61,7 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
     this.listing = new Listing<T>(this.expiry, codec);
     this.byUser = documents.userId ? new ByUser(this.expiry, write) : null;
     this.sessionIds = new SessionIds(documents);
-    const emit = (event: string, ...args: unknown[]) => void this.emit(event, ...args);
+    const emit = this.emit.bind(this);
     const parts = { ids: this.sessionIds, codec, updates, expiry: this.expiry, batcher, writes: this.writes, emit };
     this.reencryption = documents.encryption ? new Reencryption(documents.encryption, write) : null;
     const reencryption = documents.reencryptOnRead ? this.reencryption : null;

@@ -6,8 +6,8 @@ import net from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Long, MongoClient, MongoServerError, ObjectId, type Document } from 'mongodb';
 import { deserialize, serialize } from 'bson';
-import { mongoIsReplicaSet, uniqueDbName } from '../../test/helpers/mongo';
-import { useReplicaSet } from '../../test/helpers/replica-set';
+import { mongoIsReplicaSet, uniqueDbName } from '../../test/support/mongo';
+import { useReplicaSet } from '../../test/support/replica-set';
 import { TestMongoServer } from '..';
 
 const rs = useReplicaSet();
