@@ -1,4 +1,4 @@
-// mongoUrl + mongoOptions | clientPromise | client, dbName, collectionName, writeOperationOptions: their
+// mongoUrl + mongoOptions | clientPromise | client, dbName, collectionName, writeOperationOptions, readPreference:
 // types and checks.
 import type { MongoClient, MongoClientOptions, ReadPreferenceLike, WriteConcernSettings } from 'mongodb';
 import { checkOptions, isBoolean, isPlainObject, isString, optional, type Check, type Rules } from '../option-checks';
