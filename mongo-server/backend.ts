@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startMemoryServer, type BinarySource } from './memory-server';
+import type { ReplicaSet, ReplicaSetOptions } from './replication/replica-set';
 
 export type BackendName = 'MONGO_URL' | 'mongodb-memory-server' | 'in-process';
 
@@ -96,4 +97,37 @@ async function spawnTestServer(): Promise<Backend> {
       setTimeout(() => child.kill('SIGKILL'), 3000).unref();
     });
   return { url, backend: 'in-process', pid: child.pid, stop };
+}
+
+export interface ReplicaSetBackend {
+  /** Connection string naming the set (no database path). */
+  url: string;
+  backend: 'MONGO_URL' | 'in-process';
+  /** The in-process set, for what only it can do (lag in ms, stopping a member). */
+  set?: ReplicaSet;
+  stop(): Promise<void>;
+}
+
+/** The replica set name a deployment reports, if it is a replica set (not a standalone or mongos). */
+export async function replicaSetNameOf(url: string): Promise<string | undefined> {
+  const { MongoClient } = await import('mongodb');
+  const client = new MongoClient(url, { serverSelectionTimeoutMS: 10_000 });
+  try {
+    const hello = await client.db('admin').command({ hello: 1 });
+    return typeof hello.setName === 'string' ? hello.setName : undefined;
+  } finally {
+    await client.close();
+  }
+}
+
+/**
+ * A replica set for the tests that need one: MONGO_URL when it names a replica set, otherwise (a standalone,
+ * mongodb-memory-server, nothing) an in-process replica set of test servers, never a skipped test.
+ */
+export async function resolveReplicaSet(options: ReplicaSetOptions = {}): Promise<ReplicaSetBackend> {
+  const url = process.env.MONGO_URL;
+  if (url && (await replicaSetNameOf(url))) return { url, backend: 'MONGO_URL', stop: async () => {} };
+  const { startReplicaSet } = await import('./replication/replica-set');
+  const set = await startReplicaSet(options);
+  return { url: set.url, backend: 'in-process', set, stop: () => set.stop() };
 }

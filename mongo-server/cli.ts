@@ -1,11 +1,12 @@
 // Runs the in-process MongoDB test server in the foreground:
 //   npm run test-server -- --port 27017 [--ttl-monitor-sleep-secs 1] [--user name:password]...
+//   npm run test-server -- --replset 3 [--port 27017]     (a replica set on ports 27017, 27018, 27019)
 import { parseArgs } from 'node:util';
-import { TestMongoServer, type UserSpec } from '.';
+import { TestMongoServer, startReplicaSet, type UserSpec } from '.';
 
 function fail(message: string): never {
   console.error(`test-server: ${message}`);
-  console.error('usage: npm run test-server -- [--port N] [--ttl-monitor-sleep-secs N] [--user name:password]...');
+  console.error('usage: npm run test-server -- [--replset MEMBERS] [--port N] [--ttl-monitor-sleep-secs N] [--user name:password]...');
   process.exit(2);
 }
 
@@ -16,6 +17,7 @@ try {
       port: { type: 'string' },
       'ttl-monitor-sleep-secs': { type: 'string' },
       user: { type: 'string', multiple: true },
+      replset: { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
@@ -39,8 +41,22 @@ const users: UserSpec[] = (values.user ?? []).map((spec) => {
   return { user: spec.slice(0, colon), password: spec.slice(colon + 1) };
 });
 
-const server = new TestMongoServer({ port, ttlMonitorSleepSecs, users: users.length ? users : undefined });
-const url = await server.start().catch((e: Error) => fail(`cannot listen: ${e.message}`));
+const members = intArg('replset', values.replset, 1);
+if (members !== undefined && members > 7) fail('--replset must be at most 7 members');
+const serverOptions = { ttlMonitorSleepSecs, users: users.length ? users : undefined };
+let server: { stop(): Promise<void> };
+let url: string;
+if (members === undefined) {
+  const standalone = new TestMongoServer({ port, ...serverOptions });
+  url = await standalone.start().catch((e: Error) => fail(`cannot listen: ${e.message}`));
+  server = standalone;
+} else {
+  const ports = port ? Array.from({ length: members }, (_, i) => port + i) : undefined;
+  if (ports && ports[ports.length - 1] > 65535) fail('--port leaves no room for every member below 65536');
+  const set = await startReplicaSet({ members, ports, ...serverOptions }).catch((e: Error) => fail(`cannot start the replica set: ${e.message}`));
+  url = set.url;
+  server = set;
+}
 console.log(`test-server listening: ${url}`);
 if (users.length) console.log(`test-server users (authSource admin): ${users.map((u) => u.user).join(', ')}`);
 

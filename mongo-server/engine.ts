@@ -5,6 +5,8 @@ import { commandHandler } from './commands/registry';
 import { helloReply } from './commands/hello';
 import { Cursors } from './cursors';
 import { FailPoints, type FailAction } from './failpoints';
+import type { ReplicaMember } from './replication/member';
+import { sessionTxn } from './replication/retryable';
 import { makeCredential, type UserSpec } from './scram';
 import { Storage, validateDbName, type Doc } from './storage';
 import { ttlPass } from './ttl';
@@ -21,10 +23,14 @@ export class Engine {
   private conversationIds = 0;
   ttlMonitorSleepSecs: number;
   onTtlSleepChange: () => void = () => {};
+  /** Set when this server is a replica set member (see replication/). */
+  readonly replica: ReplicaMember | undefined;
 
-  constructor(options: { users?: UserSpec[]; ttlMonitorSleepSecs?: number }) {
+  constructor(options: { users?: UserSpec[]; ttlMonitorSleepSecs?: number; replica?: ReplicaMember }) {
     this.credentials = (options.users ?? []).map(makeCredential);
     this.ttlMonitorSleepSecs = options.ttlMonitorSleepSecs ?? 60;
+    this.replica = options.replica;
+    if (this.replica) this.replica.engine = this;
   }
 
   get authEnabled(): boolean {
@@ -52,8 +58,8 @@ export class Engine {
     return helloReply(this, cmdName, body, conn, extra);
   }
 
-  /** Runs one command; errors come back as CommandError. */
-  run(cmdName: string, body: Doc, conn: ConnState): Doc {
+  /** Runs one command; errors come back as CommandError (a replica set member answers them as replies). */
+  run(cmdName: string, body: Doc, conn: ConnState): Doc | Promise<Doc> {
     const db = body.$db;
     if (db === undefined) throw new CommandError(40571, 'OP_MSG requests require a $db argument');
     validateDbName(db);
@@ -62,11 +68,13 @@ export class Engine {
     }
     const handler = commandHandler(cmdName);
     if (!handler) throw new CommandError(59, `no such command: '${cmdName}'`);
+    if (this.replica) return this.replica.run(cmdName, body, (retry) => handler({ name: cmdName, body, conn, engine: this, retry }));
+    sessionTxn(cmdName, body, false); // a standalone refuses retryable writes and transactions, as mongod
     return handler({ name: cmdName, body, conn, engine: this });
   }
 
   /** One TTL monitor pass; returns how many documents it removed. */
   ttlPass(now = Date.now()): number {
-    return ttlPass(this.storage, now);
+    return this.replica ? this.replica.ttlPass(() => ttlPass(this.storage, now)) : ttlPass(this.storage, now);
   }
 }

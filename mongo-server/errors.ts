@@ -14,15 +14,26 @@ export const CODE_NAMES: Record<number, string> = {
   59: 'CommandNotFound',
   66: 'ImmutableField',
   67: 'CannotCreateIndex',
+  64: 'WriteConcernFailed',
   72: 'InvalidOptions',
   73: 'InvalidNamespace',
+  76: 'NoReplicationEnabled',
+  79: 'UnknownReplWriteConcern',
   85: 'IndexOptionsConflict',
   86: 'IndexKeySpecsConflict',
   91: 'ShutdownInProgress',
+  95: 'NotSecondary',
+  100: 'UnsatisfiableWriteConcern',
+  189: 'PrimarySteppedDown',
   197: 'InvalidIndexSpecificationOption',
+  225: 'TransactionTooOld',
+  262: 'ExceededTimeLimit',
   334: 'MechanismUnavailable',
   352: 'UnsupportedOpQueryCommand',
+  10107: 'NotWritablePrimary',
   11000: 'DuplicateKey',
+  11602: 'InterruptedDueToReplStateChange',
+  13435: 'NotPrimaryNoSecondaryOk',
   40324: 'Location40324',
   40415: 'Location40415',
   40571: 'Location40571',
@@ -45,3 +56,6 @@ export class CommandError extends Error {
 export const badValue = (msg: string) => new CommandError(2, msg);
 export const unknownField = (cmd: string, field: string) =>
   new CommandError(40415, `BSON field '${cmd}.${field}' is an unknown field.`);
+
+/** The reply for anything a command threw: its CommandError, or InternalError. */
+export const errorReply = (e: unknown): Record<string, unknown> => (e instanceof CommandError ? e : new CommandError(1, (e as Error).message)).toReply();

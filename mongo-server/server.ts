@@ -2,9 +2,11 @@
 import net from 'node:net';
 import { Long, ObjectId, type Document } from 'bson';
 import { Connection } from './connection';
-import { CommandError } from './errors';
+import { CommandError, errorReply } from './errors';
 import { Engine } from './engine';
 import type { FailAction } from './failpoints';
+import type { MemberServer, ReplicaMember } from './replication/member';
+import { withErrorLabels } from './replication/retryable';
 import type { UserSpec } from './scram';
 import { FLAG_EXHAUST_ALLOWED, FLAG_MORE_TO_COME, encodeMsg, encodeReply, parseMessage, type Request } from './wire';
 
@@ -41,9 +43,7 @@ function validateOptions(options: TestMongoServerOptions): void {
   }
 }
 
-const errorReply = (e: unknown): Document => (e instanceof CommandError ? e : new CommandError(1, (e as Error).message)).toReply();
-
-export class TestMongoServer {
+export class TestMongoServer implements MemberServer {
   private readonly engine: Engine;
   private server: net.Server | undefined;
   private readonly connections = new Set<Connection>();
@@ -52,12 +52,16 @@ export class TestMongoServer {
   private connectionIds = 0;
   private processId = new ObjectId();
   private ttlTimer: NodeJS.Timeout | undefined;
+  /** Awaitable hellos waiting for this server's topologyVersion to change. */
+  private readonly topologyWaiters = new Set<() => void>();
 
-  constructor(options: TestMongoServerOptions = {}) {
+  /** `member`: for a replica set member (startReplicaSet); a standalone server otherwise. */
+  constructor(options: TestMongoServerOptions = {}, member?: ReplicaMember) {
     validateOptions(options);
     this.port = options.port ?? 0;
-    this.engine = new Engine({ users: options.users, ttlMonitorSleepSecs: options.ttlMonitorSleepSecs });
+    this.engine = new Engine({ users: options.users, ttlMonitorSleepSecs: options.ttlMonitorSleepSecs, replica: member });
     this.engine.onTtlSleepChange = () => this.scheduleTtl();
+    if (member) member.server = this;
   }
 
   /** mongodb://127.0.0.1:PORT (no database path), valid once start() resolved. */
@@ -68,6 +72,11 @@ export class TestMongoServer {
 
   get running(): boolean {
     return this.server !== undefined;
+  }
+
+  /** 127.0.0.1:PORT, as a replica set names its members; valid once start() resolved. */
+  get address(): string {
+    return `127.0.0.1:${this.port}`;
   }
 
   /** Starts listening (again, on the same port and with the same data after stop()); resolves to the URL. */
@@ -123,8 +132,23 @@ export class TestMongoServer {
     return id;
   }
 
-  private topologyVersion(): Document {
-    return { processId: this.processId, counter: Long.fromNumber(0) };
+  topologyVersion(): Document {
+    return { processId: this.processId, counter: Long.fromNumber(this.engine.replica?.topologyCounter ?? 0) };
+  }
+
+  /** Answers every awaitable hello at once (a replica set member's state changed). */
+  notifyTopologyChange(): void {
+    for (const wake of this.topologyWaiters) wake();
+    this.topologyWaiters.clear();
+  }
+
+  /** Waits ms, less if the connection closes or the topology changes first. */
+  private async awaitTopologyChange(conn: Connection, ms: number): Promise<void> {
+    let wake!: () => void;
+    const changed = new Promise<void>((resolve) => (wake = resolve));
+    this.topologyWaiters.add(wake);
+    await Promise.race([conn.sleep(ms), changed]);
+    this.topologyWaiters.delete(wake);
   }
 
   private async handle(conn: Connection, message: Buffer): Promise<void> {
@@ -144,12 +168,12 @@ export class TestMongoServer {
     const moreToCome = (request.flagBits & FLAG_MORE_TO_COME) !== 0;
     if (cmdName !== 'configureFailPoint') {
       const action = this.engine.failAction(cmdName, conn.state);
-      if (action && (await this.failed(conn, action, requestID, moreToCome))) return;
+      if (action && (await this.failed(conn, action, request, moreToCome))) return;
     }
     if (HELLO_NAMES.has(cmdName)) return this.hello(conn, cmdName, request.body, requestID, request.flagBits);
     let reply: Document;
     try {
-      reply = this.engine.run(cmdName, request.body, conn.state);
+      reply = await this.engine.run(cmdName, request.body, conn.state);
     } catch (e) {
       reply = errorReply(e);
     }
@@ -166,7 +190,7 @@ export class TestMongoServer {
   }
 
   /** Carries out a failpoint's action; true when the command must not run. */
-  private async failed(conn: Connection, action: FailAction, requestID: number, moreToCome: boolean): Promise<boolean> {
+  private async failed(conn: Connection, action: FailAction, request: Extract<Request, { kind: 'msg' }>, moreToCome: boolean): Promise<boolean> {
     if (action.blockTimeMS) await conn.sleep(action.blockTimeMS);
     if (conn.destroyed) return true;
     if (action.closeConnection) {
@@ -174,7 +198,9 @@ export class TestMongoServer {
       return true;
     }
     if (!action.reply) return false;
-    if (!moreToCome) this.reply(conn, requestID, action.reply);
+    // A replica set member labels a failed retryable write as mongod does, unless the failpoint sets errorLabels.
+    const reply = this.engine.replica ? withErrorLabels(request.body, action.reply, true) : action.reply;
+    if (!moreToCome) this.reply(conn, request.header.requestID, reply);
     return true;
   }
 
@@ -196,9 +222,10 @@ export class TestMongoServer {
       if (!(flagBits & FLAG_MORE_TO_COME)) this.reply(conn, requestID, build());
       return;
     }
-    // Our topology never changes while running, so a client already up to date waits the full period.
-    const current = tv.processId instanceof ObjectId && tv.processId.equals(this.processId) && Number(tv.counter) === 0;
-    if (current) await conn.sleep(maxAwait);
+    // A client already up to date waits until the topology changes (a replica set member's state) or the period ends.
+    const counter = this.engine.replica?.topologyCounter ?? 0;
+    const current = tv.processId instanceof ObjectId && tv.processId.equals(this.processId) && Number(tv.counter) === counter;
+    if (current) await this.awaitTopologyChange(conn, maxAwait);
     const exhaust = (flagBits & FLAG_EXHAUST_ALLOWED) !== 0;
     let responseTo = requestID;
     for (;;) {
@@ -207,7 +234,7 @@ export class TestMongoServer {
       if (!exhaust) return;
       // Each further exhaust reply answers the previous one, as mongod's exhaust replies do.
       responseTo = id;
-      await conn.sleep(maxAwait);
+      await this.awaitTopologyChange(conn, maxAwait);
     }
   }
 }

@@ -21,6 +21,34 @@ const readOptions = { promoteBuffers: false } as const;
 /** Deep copy that keeps every BSON type (ObjectId, Binary, Long...) intact. */
 export const cloneDoc = (doc: Doc): Doc => deserialize(serialize(doc), readOptions);
 
+/** A change to stored data, as the primary of a replica set records it for its secondaries (oplog entries). */
+export type StorageChange =
+  | { op: 'put'; db: string; coll: string; key: string; doc: Doc }
+  | { op: 'del'; db: string; coll: string; key: string }
+  | { op: 'create'; db: string; coll: string; uuid: UUID }
+  | { op: 'drop'; db: string; coll: string }
+  | { op: 'dropDb'; db: string }
+  | { op: 'indexes'; db: string; coll: string; indexes: IndexSpec[] };
+
+type Notify = (change: StorageChange) => void;
+
+/** Documents by valueKey(_id), reporting every write. Stored documents are never mutated in place, so they can be shared. */
+class DocMap extends Map<string, Doc> {
+  onWrite: ((key: string, doc: Doc | undefined) => void) | undefined;
+
+  override set(key: string, doc: Doc): this {
+    super.set(key, doc);
+    this.onWrite?.(key, doc);
+    return this;
+  }
+
+  override delete(key: string): boolean {
+    const had = super.delete(key);
+    if (had) this.onWrite?.(key, undefined);
+    return had;
+  }
+}
+
 /** Canonical key for a value, as equality on BSON values (1 and 1.0 are the same key, as in MongoDB). */
 export const valueKey = (value: unknown): string => EJSON.stringify({ v: value === undefined ? null : value }, { relaxed: true });
 
@@ -52,14 +80,22 @@ function formatKeyValue(value: Doc): string {
 
 export class Collection {
   /** Documents in natural (insertion) order, keyed by valueKey(_id). */
-  readonly docs = new Map<string, Doc>();
+  readonly docs: Map<string, Doc> = new DocMap();
   readonly indexes: IndexSpec[] = [{ v: 2, key: { _id: 1 }, name: '_id_' }];
-  readonly uuid = new UUID();
+  readonly uuid: UUID;
 
+  /** `notify`: told of every document written or removed (only collections of a Storage have one). */
   constructor(
     readonly db: string,
     readonly name: string,
-  ) {}
+    notify?: Notify,
+    uuid?: UUID,
+  ) {
+    this.uuid = uuid ?? new UUID();
+    if (notify) {
+      (this.docs as DocMap).onWrite = (key, doc) => notify(doc ? { op: 'put', db, coll: name, key, doc } : { op: 'del', db, coll: name, key });
+    }
+  }
 
   get ns(): string {
     return `${this.db}.${this.name}`;
@@ -112,19 +148,23 @@ export class Collection {
 
 export class Storage {
   readonly dbs = new Map<string, Map<string, Collection>>();
+  /** Set on a replica set's primary: every change, in order, becomes an oplog entry. */
+  onChange: Notify | undefined;
+  private readonly notify: Notify = (change) => this.onChange?.(change);
 
   get(db: string, name: string): Collection | undefined {
     return this.dbs.get(db)?.get(name);
   }
 
-  getOrCreate(db: string, name: string): { coll: Collection; created: boolean } {
+  getOrCreate(db: string, name: string, uuid?: UUID): { coll: Collection; created: boolean } {
     const existing = this.get(db, name);
     if (existing) return { coll: existing, created: false };
     validateCollectionName(db, name);
     let colls = this.dbs.get(db);
     if (!colls) this.dbs.set(db, (colls = new Map()));
-    const coll = new Collection(db, name);
+    const coll = new Collection(db, name, this.notify, uuid);
     colls.set(name, coll);
+    this.onChange?.({ op: 'create', db, coll: name, uuid: coll.uuid });
     return { coll, created: true };
   }
 
@@ -134,8 +174,38 @@ export class Storage {
     if (coll) {
       colls!.delete(name);
       if (colls!.size === 0) this.dbs.delete(db);
+      this.onChange?.({ op: 'drop', db, coll: name });
     }
     return coll;
+  }
+
+  dropDatabase(db: string): void {
+    if (this.dbs.delete(db)) this.onChange?.({ op: 'dropDb', db });
+  }
+
+  /** createIndexes and dropIndexes call this after changing `coll.indexes`. */
+  indexesChanged(coll: Collection): void {
+    this.onChange?.({ op: 'indexes', db: coll.db, coll: coll.name, indexes: coll.indexes.map((i) => ({ ...i })) });
+  }
+
+  /** Applies a change recorded by another Storage (a secondary applying its primary's oplog). */
+  apply(change: StorageChange): void {
+    if (change.op === 'dropDb') return this.dropDatabase(change.db);
+    if (change.op === 'drop') return void this.drop(change.db, change.coll);
+    const { coll } = this.getOrCreate(change.db, change.coll, change.op === 'create' ? change.uuid : undefined);
+    if (change.op === 'put') coll.docs.set(change.key, change.doc);
+    else if (change.op === 'del') coll.docs.delete(change.key);
+    else if (change.op === 'indexes') coll.indexes.splice(0, coll.indexes.length, ...change.indexes.map((i) => ({ ...i })));
+  }
+
+  /** Becomes a copy of `source` (a rolled-back member resyncing from the new primary). Documents are shared: never mutated in place. */
+  copyFrom(source: Storage): void {
+    this.dbs.clear();
+    for (const from of source.collections()) {
+      const { coll } = this.getOrCreate(from.db, from.name, from.uuid);
+      for (const [key, doc] of from.docs) coll.docs.set(key, doc);
+      coll.indexes.splice(0, coll.indexes.length, ...from.indexes.map((i) => ({ ...i })));
+    }
   }
 
   *collections(): Iterable<Collection> {

@@ -83,7 +83,7 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
    * After a failed connection, reading it again starts a new attempt.
    */
   get collectionP(): Promise<Collection<InternalSessionType<T>>> {
-    return this.connection.collection() as unknown as Promise<Collection<InternalSessionType<T>>>;
+    return this.connection.clientCollection() as unknown as Promise<Collection<InternalSessionType<T>>>;
   }
 
   override get(sid: string): Promise<T | null>;

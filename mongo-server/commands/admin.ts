@@ -70,6 +70,11 @@ function setParameter({ body, engine }: Command): Doc {
 function configureFailPoint({ body, engine }: Command): Doc {
   requireAdmin('configureFailPoint', body);
   checkFields('configureFailPoint', body, ['mode', 'data']);
+  // Pauses a replica set member's replication, as jstests' stopServerReplication does.
+  if (body.configureFailPoint === 'stopReplProducer' && engine.replica) {
+    engine.replica.stopReplProducer(body.mode);
+    return { count: 0, ok: 1 };
+  }
   if (body.configureFailPoint !== 'failCommand') {
     throw badValue(`the test server only implements the 'failCommand' failpoint, not '${String(body.configureFailPoint)}'`);
   }

@@ -17,7 +17,16 @@ function checkMode(body: Doc): boolean {
   return remove;
 }
 
-function findAndModify({ name: cmd, body, engine }: Command): Doc {
+/** As a retryable write, findAndModify is one statement: a retry gets the first attempt's reply. */
+function findAndModify(command: Command): Doc {
+  const done = command.retry?.done(0);
+  if (done) return { ...done, retriedStmtId: 0 };
+  const reply = runFindAndModify(command);
+  command.retry?.record(0, reply);
+  return reply;
+}
+
+function runFindAndModify({ name: cmd, body, engine }: Command): Doc {
   checkFields(cmd, body, FIELDS, ['hint', 'collation']);
   const name = collName(cmd, body);
   const db = String(body.$db);

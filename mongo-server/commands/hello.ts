@@ -36,8 +36,9 @@ export function helloReply(engine: Engine, cmdName: string, body: Doc, conn: Con
   recordAppName(body, conn);
   const reply: Doc = {};
   if (body.helloOk === true) reply.helloOk = true;
-  if (cmdName === 'hello') reply.isWritablePrimary = true;
-  else reply.ismaster = true;
+  const writable = engine.replica ? engine.replica.writable : true;
+  if (cmdName === 'hello') reply.isWritablePrimary = writable;
+  else reply.ismaster = writable;
   Object.assign(reply, extra, {
     maxBsonObjectSize: MAX_BSON_SIZE,
     maxMessageSizeBytes: MAX_MESSAGE_SIZE,
@@ -49,6 +50,7 @@ export function helloReply(engine: Engine, cmdName: string, body: Doc, conn: Con
     maxWireVersion: 21,
     readOnly: false,
   });
+  if (engine.replica) Object.assign(reply, engine.replica.helloFields());
   const mechs = supportedMechs(engine, body.saslSupportedMechs);
   if (mechs) reply.saslSupportedMechs = mechs;
   const speculative = speculativeAuthenticate(engine, body, conn);

@@ -102,6 +102,7 @@ function createIndexes({ body, engine }: Command): Doc {
     toAdd.push(spec);
   }
   coll.indexes.push(...toAdd);
+  if (toAdd.length) engine.storage.indexesChanged(coll);
   const reply: Doc = { numIndexesBefore: before, numIndexesAfter: coll.indexes.length, createdCollectionAutomatically: created };
   if (toAdd.length === 0) reply.note = 'all indexes already exist';
   return { ...reply, ok: 1 };
@@ -135,6 +136,7 @@ function dropIndexes({ name: cmd, body, engine }: Command): Doc {
   const was = coll.indexes.length;
   if (body.index === '*') {
     coll.indexes.splice(1);
+    engine.storage.indexesChanged(coll);
     return { nIndexesWas: was, msg: 'non-_id indexes dropped for collection', ok: 1 };
   }
   const names = namesToDrop(coll, body.index);
@@ -143,6 +145,7 @@ function dropIndexes({ name: cmd, body, engine }: Command): Doc {
     if (!coll.indexes.some((i) => i.name === n)) throw new CommandError(27, `index not found with name [${n}]`);
   }
   for (const n of names) coll.indexes.splice(coll.indexes.findIndex((i) => i.name === n), 1);
+  engine.storage.indexesChanged(coll);
   return { nIndexesWas: was, ok: 1 };
 }
 

@@ -31,7 +31,7 @@ function drop({ body, engine }: Command): Doc {
 function dropDatabase({ body, engine }: Command): Doc {
   checkFields('dropDatabase', body, []);
   const db = String(body.$db);
-  engine.storage.dbs.delete(db);
+  engine.storage.dropDatabase(db);
   return { dropped: db, ok: 1 };
 }
 

@@ -9,6 +9,7 @@ import { findAndModifyCommands } from './find-and-modify';
 import { indexCommands } from './indexes';
 import { namespaceCommands } from './namespaces';
 import { readCommands } from './reads';
+import { replSetCommands } from './replset';
 import { writeCommands } from './writes';
 
 export const COMMANDS: Readonly<Record<string, CommandHandler>> = {
@@ -21,6 +22,7 @@ export const COMMANDS: Readonly<Record<string, CommandHandler>> = {
   ...findAndModifyCommands,
   ...namespaceCommands,
   ...indexCommands,
+  ...replSetCommands,
 };
 
 /** The handler for a command name; own entries only, so names like 'constructor' stay unknown. */

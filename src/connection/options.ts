@@ -1,6 +1,6 @@
-// mongoUrl + mongoOptions | clientPromise | client, dbName, collectionName, writeOperationOptions: their
+// mongoUrl + mongoOptions | clientPromise | client, dbName, collectionName, writeOperationOptions, readPreference:
 // types and checks.
-import type { MongoClient, MongoClientOptions, WriteConcernSettings } from 'mongodb';
+import type { MongoClient, MongoClientOptions, ReadPreferenceLike, WriteConcernSettings } from 'mongodb';
 import { checkOptions, isBoolean, isPlainObject, isString, optional, type Check, type Rules } from '../option-checks';
 
 export interface ConnectionOptions {
@@ -17,6 +17,11 @@ export interface ConnectionOptions {
   collectionName?: string;
   /** Write concern sent with every write of the store (not set on the collection). */
   writeOperationOptions?: WriteConcernSettings;
+  /**
+   * Where the store's own reads go. Default 'primary', whatever the client's: a session written by one request
+   * must be seen by the next, and a lagging secondary would not have it yet.
+   */
+  readPreference?: ReadPreferenceLike;
   /**
    * Whether close() closes a `client` / `clientPromise` client, which the app may still use elsewhere
    * (Mongoose's, say). Default true, as connect-mongo. A client the store opened from mongoUrl is always closed.
@@ -45,6 +50,14 @@ const isClient: Check = (v) => {
   return problem ? new TypeError(problem) : null;
 };
 
+const READ_PREFERENCE_MODES = ['primary', 'primaryPreferred', 'secondary', 'secondaryPreferred', 'nearest'];
+
+// A mode, or a ReadPreference (duck-typed: Mongoose bundles its own driver copy).
+const isReadPreference: Check = (v) =>
+  READ_PREFERENCE_MODES.includes(v as string) || READ_PREFERENCE_MODES.includes((v as { mode?: string } | null)?.mode as string)
+    ? null
+    : new TypeError(`must be a ReadPreference or one of ${READ_PREFERENCE_MODES.map((m) => `'${m}'`).join(', ')}`);
+
 const isThenable: Check = (v) =>
   typeof (v as { then?: unknown } | null)?.then === 'function' ? null : new TypeError('must be a Promise');
 
@@ -60,6 +73,7 @@ const rules: Rules = {
   dbName: optional(isString),
   collectionName: optional(isCollectionName),
   writeOperationOptions: optional(isPlainObject),
+  readPreference: optional(isReadPreference),
   closeClient: optional(isBoolean),
 };
 

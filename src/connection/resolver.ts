@@ -1,6 +1,6 @@
 // Turns the connection options into the sessions collection, and owns the client's lifecycle.
 import { MongoClient } from 'mongodb';
-import type { Collection, Document, MongoClientOptions, WriteConcernSettings } from 'mongodb';
+import type { Collection, Document, MongoClientOptions, ReadPreferenceLike, WriteConcernSettings } from 'mongodb';
 import { debug } from '../debug';
 import { checkConnectionOptions, clientProblem, type ConnectionOptions } from './options';
 
@@ -14,6 +14,10 @@ export class ConnectionResolver<TSchema extends Document> {
   /** `{ writeConcern }`, or nothing when writeOperationOptions is not set. */
   readonly writeOptions: { writeConcern?: WriteConcernSettings };
   private readonly closeClient: boolean;
+  /** Set on the store's collection object, so that every read of the store goes there. */
+  private readonly readPreference: ReadPreferenceLike;
+  /** The collection as the client sees it (its own read preference), for `collectionP`. */
+  private plain: Collection<TSchema> | null = null;
   private readonly acquire: () => Promise<MongoClient>;
   /** Connect + prepare in flight or done. A failed attempt is dropped so that the next call retries. */
   private pending: Promise<Collection<TSchema>> | null = null;
@@ -36,6 +40,7 @@ export class ConnectionResolver<TSchema extends Document> {
     this.writeConcern = options.writeOperationOptions;
     this.writeOptions = this.writeConcern ? { writeConcern: this.writeConcern } : {};
     this.closeClient = options.closeClient ?? true;
+    this.readPreference = options.readPreference ?? 'primary';
 
     // An unused clientPromise (mongoUrl wins) must not turn into an unhandled rejection either.
     Promise.resolve(options.clientPromise).catch(noop);
@@ -74,6 +79,12 @@ export class ConnectionResolver<TSchema extends Document> {
     }
   }
 
+  /** collection(), but with the client's own read preference (connect-mongo's `collectionP`). */
+  async clientCollection(): Promise<Collection<TSchema>> {
+    await this.collection();
+    return this.plain!;
+  }
+
   /** The collection when connected and prepared, else null (then call collection()). */
   get ready(): Collection<TSchema> | null {
     return this.connected;
@@ -110,7 +121,9 @@ export class ConnectionResolver<TSchema extends Document> {
     const problem = clientProblem(client);
     if (problem) throw new TypeError(`connect-mongo: the value \`clientPromise\` resolved to ${problem}`);
     this.client = client;
-    const collection = client.db(this.dbName).collection<TSchema>(this.collectionName);
+    const db = client.db(this.dbName);
+    this.plain = db.collection<TSchema>(this.collectionName);
+    const collection = db.collection<TSchema>(this.collectionName, { readPreference: this.readPreference });
     debug('connected to collection %s', this.collectionName);
     await this.prepare(collection);
     return collection;

@@ -8,7 +8,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { MongoClient } from 'mongodb';
 import { MongoStore } from '../../src/index';
 import { TestMongoServer } from '../../mongo-server';
-import { countCallbacks, onCleanup, type Reply, startTrafficApp, trafficUser, uniqueDbName, watchProcess } from '../support';
+import { countCallbacks, onCleanup, runTraffic, startTrafficApp, trafficUser, uniqueDbName, watchProcess } from '../support';
 
 /** The bound on how long any request may take while MongoDB is down. */
 const SERVER_SELECTION_MS = 1000;
@@ -59,33 +59,9 @@ describe('outage under steady Express traffic (own TestMongoServer, stopped ~3 s
     // Phases are numbered so a request is attributed to the outage only if it started after stop()
     // finished and ended before start() began.
     let phase = 0; // 0 before, 1 stopping, 2 down, 3 starting, 4 up again
-    const log: Array<{ user: string; from: number; to: number; reply: Reply }> = [];
-    let running = true;
-    // A failure inside a user's loop is kept and checked, so it can neither stop that user silently nor
-    // leave requests running into the next test.
-    const loopFailures: unknown[] = [];
-    const traffic = users.map(async (u) => {
-      try {
-        while (running) {
-          const from = phase;
-          const reply = await u.http.request('POST', '/bump');
-          log.push({ user: u.name, from, to: phase, reply });
-          if (reply.status === 200) {
-            // Requests of one user are sequential, so acknowledged counters only grow. They may skip a value:
-            // a write whose reply was lost to the outage (a 500) can still have been applied.
-            expect(reply.body?.n).toBeGreaterThan(u.lastAck);
-            u.lastAck = reply.body!.n as number;
-          }
-          await sleep(25);
-        }
-      } catch (err) {
-        loopFailures.push(err);
-      }
-    });
-    onCleanup(async () => {
-      running = false;
-      await Promise.all(traffic);
-    });
+    const traffic = runTraffic(users, () => phase, { pauseMs: 25 });
+    const { log } = traffic;
+    onCleanup(() => traffic.stop());
 
     await vi.waitFor(() => expect(users.every((u) => u.lastAck >= 2)).toBe(true), { timeout: 10_000, interval: 20 });
     const ackedBeforeOutage = new Map(users.map((u) => [u.name, u.lastAck]));
@@ -99,7 +75,7 @@ describe('outage under steady Express traffic (own TestMongoServer, stopped ~3 s
     // Recovery: every user gets a 200 for a request started after the restart, with no app restart.
     await vi.waitFor(
       () => {
-        expect(loopFailures).toEqual([]);
+        expect(traffic.failures).toEqual([]);
         expect(users.filter((u) => !log.some((e) => e.user === u.name && e.from === 4 && e.reply.status === 200))).toEqual([]);
       },
       { timeout: 20_000, interval: 50 },
@@ -108,9 +84,8 @@ describe('outage under steady Express traffic (own TestMongoServer, stopped ~3 s
       const seen = log.filter((e) => e.from >= 3).map((e) => `${e.user}:${e.reply.status}:${String(e.reply.body?.error ?? '')}`);
       throw new Error(`no recovery after restart; replies since: ${seen.slice(-30).join(' | ')}`, { cause: err });
     });
-    running = false;
-    await Promise.all(traffic);
-    expect(loopFailures).toEqual([]);
+    await traffic.stop();
+    expect(traffic.failures).toEqual([]);
 
     // Every request got an answer (no hang), and only 200 or 500.
     expect(log.filter((e) => e.reply.status !== 200 && e.reply.status !== 500)).toEqual([]);

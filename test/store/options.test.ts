@@ -23,6 +23,8 @@ describe('validation at create()', () => {
     ['collectionName empty', { collectionName: '' }, TypeError, /`collectionName`/],
     ['collectionName with $', { collectionName: 'a$b' }, TypeError, /`collectionName`/],
     ['writeOperationOptions not an object', { writeOperationOptions: 1 }, TypeError, /`writeOperationOptions`/],
+    ['readPreference not a mode', { readPreference: 'fastest' }, TypeError, /`readPreference` must be a ReadPreference or one of 'primary'/],
+    ['readPreference an object without a mode', { readPreference: { tags: [] } }, TypeError, /`readPreference`/],
     ['ttl a string', { ttl: '3600' }, TypeError, /`ttl` must be a number/],
     ['ttl zero', { ttl: 0 }, RangeError, /`ttl` must be greater than 0/],
     ['ttl negative', { ttl: -5 }, RangeError, /`ttl`/],

@@ -2,7 +2,7 @@
 // mongodb-memory-server may download a binary here (bounded in time), and runs with test commands on,
 // for failpoints.
 import type { TestProject } from 'vitest/node';
-import { maskUrl, resolveBackend } from '../../mongo-server';
+import { maskUrl, replicaSetNameOf, resolveBackend } from '../../mongo-server';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const resolved = await resolveBackend({
@@ -12,6 +12,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   });
   project.provide('mongoUrl', resolved.url);
   project.provide('mongoBackend', resolved.backend);
-  console.log(`[mongo] backend: ${resolved.backend} (${maskUrl(resolved.url)})`);
+  // Replica set tests run on MONGO_URL when it is one, otherwise on an in-process replica set.
+  const setName = resolved.backend === 'MONGO_URL' ? await replicaSetNameOf(resolved.url) : undefined;
+  project.provide('mongoReplicaSet', setName !== undefined);
+  console.log(`[mongo] backend: ${resolved.backend} (${maskUrl(resolved.url)})${setName ? `, replica set ${setName}` : ''}`);
   return resolved.stop;
 }

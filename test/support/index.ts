@@ -15,6 +15,7 @@ export * from './listen';
 export * from './mongo';
 export * from './process-watch';
 export * from './raw';
+export * from './replica-set';
 export * from './session';
 export * from './store';
 export * from './traffic-app';

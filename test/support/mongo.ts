@@ -8,6 +8,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     mongoUrl: string;
     mongoBackend: BackendName;
+    /** MONGO_URL names a replica set (replica set tests then run there, not on an in-process set). */
+    mongoReplicaSet: boolean;
   }
 }
 
@@ -18,6 +20,10 @@ export function mongoUrl(): string {
 
 export function mongoBackend(): BackendName {
   return inject('mongoBackend');
+}
+
+export function mongoIsReplicaSet(): boolean {
+  return inject('mongoReplicaSet');
 }
 
 /** A fresh database name, so test files never see each other's data. */

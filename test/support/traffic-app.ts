@@ -1,5 +1,6 @@
 // An Express app for traffic under faults (outages, failpoints, concurrent requests, broken data), and the
 // browser-like users that drive it: every answer says whether the store really acknowledged the write.
+import { expect } from 'vitest';
 import express from 'express';
 import session from 'express-session';
 import type { MongoStore } from '../../src/index';
@@ -83,6 +84,65 @@ export function trafficUser(base: string, giveUpMs: number) {
         if ((err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError') return { status: 0, body: null };
         throw err;
       }
+    },
+  };
+}
+
+export interface TrafficUser {
+  name: string;
+  http: ReturnType<typeof trafficUser>;
+  /** The highest counter a 200 from /bump acknowledged. */
+  lastAck: number;
+}
+
+export interface TrafficEntry {
+  user: string;
+  /** The test's phase when the request started and when it ended. */
+  from: number;
+  to: number;
+  reply: Reply;
+}
+
+/**
+ * Every user sends requests one after the other until stop(): request i is `route(i)` (default POST /bump).
+ * Each reply is logged with the phases it started and ended in, and passed to `check`; a 200 from /bump must
+ * acknowledge a higher counter than the user's last one (a lost reply may make it skip values, never go
+ * back). A failed expectation is kept in `failures`, so it can neither stop a user silently nor leave
+ * requests running into the next test: call stop() (also on cleanup), then check `failures`.
+ */
+export function runTraffic(
+  users: TrafficUser[],
+  phase: () => number,
+  options: { route?: (i: number) => ['GET' | 'POST', string]; check?: (u: TrafficUser, reply: Reply) => void; pauseMs?: number } = {},
+) {
+  const log: TrafficEntry[] = [];
+  const failures: unknown[] = [];
+  const route = options.route ?? (() => ['POST', '/bump'] as ['POST', string]);
+  let running = true;
+  const loops = users.map(async (u) => {
+    try {
+      for (let i = 0; running; i++) {
+        const from = phase();
+        const [method, path] = route(i);
+        const reply = await u.http.request(method, path);
+        log.push({ user: u.name, from, to: phase(), reply });
+        options.check?.(u, reply);
+        if (reply.status === 200 && path === '/bump') {
+          expect(reply.body?.n).toBeGreaterThan(u.lastAck);
+          u.lastAck = reply.body!.n as number;
+        }
+        if (options.pauseMs) await new Promise((r) => setTimeout(r, options.pauseMs));
+      }
+    } catch (err) {
+      failures.push(err);
+    }
+  });
+  return {
+    log,
+    failures,
+    async stop(): Promise<void> {
+      running = false;
+      await Promise.all(loops);
     },
   };
 }
