@@ -4,6 +4,7 @@
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$repo"
+. scripts/no-colour.sh
 results="$repo/.tmp/test-results"
 mkdir -p "$results" .tmp/pack
 rm -f .tmp/pack/*.tgz

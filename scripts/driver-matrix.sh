@@ -5,6 +5,7 @@
 # the run unless driver N is the one that actually loaded.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
+. "$repo/scripts/no-colour.sh"
 results="$repo/.tmp/test-results"
 mkdir -p "$results"
 
@@ -31,8 +32,8 @@ for major in "$@"; do
   echo "--- mongodb@$major: installed driver $loaded"
   [ "${loaded%%.*}" = "$major" ] || { echo "expected mongodb $major.x, found $loaded" >&2; exit 1; }
   # Every test that talks to MongoDB through the driver. Left out, as the main run covers them: the example
-  # apps (child processes, slow) and the crypto adapter tests (they never load the driver).
-  (cd "$scratch" && EXPECT_MONGODB_MAJOR="$major" npx vitest run --exclude 'test/example-*' --exclude 'test/crypto-*' \
+  # apps (child processes, slow), the crypto adapter tests and the scripts' own tests (they never load the driver).
+  (cd "$scratch" && EXPECT_MONGODB_MAJOR="$major" npx vitest run --exclude 'test/example-*' --exclude 'test/crypto-*' --exclude 'test/scripts-*' \
     --reporter=default --reporter=json --outputFile.json="$results/driver-$major.json")
   rm -rf "$scratch"
   trap - EXIT

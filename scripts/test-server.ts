@@ -2,12 +2,16 @@
 //   npm run test-server -- --port 27017 [--ttl-monitor-sleep-secs 1] [--user name:password]...
 import { parseArgs } from 'node:util';
 import { TestMongoServer, type UserSpec } from '../test/mongo-server';
+import { flagsKeptByNpm } from './npm-flags';
 
 function fail(message: string): never {
   console.error(`test-server: ${message}`);
   console.error('usage: npm run test-server -- [--port N] [--ttl-monitor-sleep-secs N] [--user name:password]...');
   process.exit(2);
 }
+
+const keptByNpm = flagsKeptByNpm('test-server', ['port', 'ttl-monitor-sleep-secs', 'user'], process.argv.slice(2), process.env);
+if (keptByNpm) fail(keptByNpm);
 
 let values;
 try {
