@@ -22,7 +22,8 @@ echo "$contents" | sed 's/^/  /'
 unexpected="$(echo "$contents" | grep -Ev '^(dist/index\.(js|cjs|d\.ts|d\.cts|js\.map|cjs\.map)|package\.json|README\.md|LICENSE|CHANGELOG\.md)$' || true)"
 [ -z "$unexpected" ] || { echo "unexpected files in the tarball:" >&2; echo "$unexpected" >&2; exit 1; }
 for required in dist/index.js dist/index.cjs dist/index.d.ts dist/index.d.cts README.md LICENSE CHANGELOG.md; do
-  echo "$contents" | grep -qx "$required" || { echo "missing from the tarball: $required" >&2; exit 1; }
+  # A here-string, not a pipe: grep -q may exit before echo has written, and pipefail would report the SIGPIPE.
+  grep -qx "$required" <<< "$contents" || { echo "missing from the tarball: $required" >&2; exit 1; }
 done
 pass "package contents"
 

@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TestMongoServer } from '../test/mongo-server';
+import { TestMongoServer } from '../mongo-server';
 import { checkQuickStart } from './smoke-quick-start';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));

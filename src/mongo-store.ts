@@ -20,6 +20,7 @@ import { DocumentUpdates } from './document/updates';
 import { resolveExpiryOptions, type ExpiryOptions } from './expiry/options';
 import { ExpiryPolicy } from './expiry/policy';
 import { Sweeper } from './expiry/sweeper';
+import { Reencryption, type ReencryptOptions, type ReencryptProgress } from './operations/reencrypt';
 import { SessionOps } from './operations/session-ops';
 import { Writes } from './operations/writes';
 import { ByUser, assertUserId, type UserSession } from './queries/by-user';
@@ -40,6 +41,7 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
   private readonly listing: Listing<T>;
   private readonly sessionIds: SessionIds;
   private readonly ops: SessionOps<T>;
+  private readonly reencryption: Reencryption | null;
   private readonly byUser: ByUser | null;
   private closing: Promise<void> | null = null;
 
@@ -52,7 +54,7 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
     const documents = resolveDocumentOptions<T>(options);
     this.expiry = new ExpiryPolicy(expiry);
     this.sweeper = new Sweeper(expiry);
-    this.codec = new SessionCodec<T>(documents);
+    this.codec = new SessionCodec<T>(documents, (id) => void this.emit('decryptError', id));
     this.updates = new DocumentUpdates(documents);
     this.connection = new ConnectionResolver<SessionDocument>(options, (collection) => this.prepare(collection));
     const write = this.connection.writeOptions;
@@ -62,9 +64,11 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
     this.listing = new Listing<T>(this.expiry, codec);
     this.byUser = documents.userId ? new ByUser(this.expiry, write) : null;
     this.sessionIds = new SessionIds(documents);
-    const emit = (event: string, ...args: unknown[]) => void this.emit(event, ...args);
+    const emit = this.emit.bind(this);
     const parts = { ids: this.sessionIds, codec, updates, expiry: this.expiry, batcher, writes: this.writes, emit };
-    this.ops = new SessionOps<T>({ ...parts, collection: () => this.collection() });
+    this.reencryption = documents.encryption ? new Reencryption(documents.encryption, write) : null;
+    const reencryption = documents.reencryptOnRead ? this.reencryption : null;
+    this.ops = new SessionOps<T>({ ...parts, reencryption, collection: () => this.collection() });
     this.sweeper.start(() => this.sweep());
     // Connect right away, as connect-mongo does, so the TTL index exists before the first request. A failure
     // is reported here and retried by the next call; it never becomes an unhandled rejection.
@@ -152,6 +156,12 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
     assertUserId(userId);
     const exceptId = except === undefined ? undefined : this.sessionIds.storageId(except);
     return this.usersPart().destroy(await this.collection(), userId, exceptId);
+  }
+
+  /** Re-encrypts every session still under an older secret (or unbound), in resumable batches. */
+  async reencryptAll(options?: ReencryptOptions): Promise<ReencryptProgress> {
+    if (!this.reencryption) throw new TypeError('connect-mongo: reencryptAll() needs encryption: set `cryptoAdapter` or `crypto`');
+    return this.reencryption.all(await this.collection(), options);
   }
 
   private usersPart(): ByUser {

@@ -220,9 +220,9 @@ describe('option validation: early, clear, naming the option', () => {
   const kr = (o: unknown) => () => createKrupteinAdapter(o as CryptoOptions);
 
   it('createWebCryptoAdapter', () => {
-    for (const o of [undefined, null, 'secret']) expect(web(o)).toThrow(/createWebCryptoAdapter requires an options object/);
+    for (const o of [undefined, null, 'secret']) expect(web(o)).toThrow(/createWebCryptoAdapter requires a secret \(pass an options object/);
     for (const secret of [undefined, null, '', false]) expect(web({ secret })).toThrow(/createWebCryptoAdapter requires a secret/);
-    expect(web({ secret: new Uint8Array(0) })).toThrow(/non-empty secret/);
+    expect(web({ secret: new Uint8Array(0) })).toThrow(/requires a secret \(the one given is empty\)/);
     expect(web({ secret: 12345 })).toThrow(TypeError);
     expect(web({ secret: 12345 })).toThrow(/"secret"/);
     for (const encoding of ['latin1', 'utf8', 5, null]) expect(web({ secret: 's', encoding })).toThrow(/"encoding"/);
@@ -239,7 +239,7 @@ describe('option validation: early, clear, naming the option', () => {
   });
 
   it('createKrupteinAdapter', () => {
-    for (const o of [undefined, null, 7]) expect(kr(o)).toThrow(/createKrupteinAdapter requires an options object/);
+    for (const o of [undefined, null, 7]) expect(kr(o)).toThrow(/createKrupteinAdapter requires a non-empty secret \(pass an options object/);
     for (const secret of [undefined, null, '', false]) expect(kr({ secret })).toThrow(/createKrupteinAdapter requires a non-empty secret/);
     expect(kr({})).toThrow(/requires a non-empty secret/);
     for (const secret of [42, Buffer.from('x'), {}]) expect(kr({ secret })).toThrow(/"secret" must be a string/);

@@ -40,7 +40,7 @@ async function bothWays(ours: CryptoAdapter, theirs: connectMongo.CryptoAdapter,
 }
 
 describe('createWebCryptoAdapter ⇄ connect-mongo 6.0.0 createWebCryptoAdapter', () => {
-  const secrets: Array<[string, () => WebCryptoAdapterOptions['secret']]> = [
+  const secrets: Array<[string, () => connectMongo.WebCryptoAdapterOptions['secret']]> = [
     ['string', () => 'correct horse battery staple'],
     ['Uint8Array', () => new Uint8Array(randomBytes(32))],
     ['ArrayBuffer', () => new Uint8Array([1, 2, 3, 250, 251]).buffer],
@@ -59,7 +59,7 @@ describe('createWebCryptoAdapter ⇄ connect-mongo 6.0.0 createWebCryptoAdapter'
         for (const [saltName, salt] of salts) {
           it(`${algorithm} ${encoding}, ${secretName} secret, ${saltName}`, async () => {
             const secret = makeSecret();
-            const options: WebCryptoAdapterOptions = { secret, algorithm, encoding, salt, iterations: 1000 };
+            const options: connectMongo.WebCryptoAdapterOptions = { secret, algorithm, encoding, salt, iterations: 1000 };
             await bothWays(createWebCryptoAdapter(options), connectMongo.createWebCryptoAdapter(options), (s) => s);
           });
         }
@@ -69,7 +69,7 @@ describe('createWebCryptoAdapter ⇄ connect-mongo 6.0.0 createWebCryptoAdapter'
 
   it('custom iterations and GCM ivLength (16, 128) both ways', async () => {
     for (const ivLength of [16, 128]) {
-      const options: WebCryptoAdapterOptions = { secret: 's3cret', ivLength, iterations: 7 };
+      const options: connectMongo.WebCryptoAdapterOptions = { secret: 's3cret', ivLength, iterations: 7 };
       await bothWays(createWebCryptoAdapter(options), connectMongo.createWebCryptoAdapter(options), (s) => s);
     }
   });

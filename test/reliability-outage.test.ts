@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MongoClient } from 'mongodb';
 import { MongoStore } from '../src/index';
-import { TestMongoServer } from './mongo-server';
+import { TestMongoServer } from '../mongo-server';
 import { uniqueDbName } from './helpers/mongo';
 import { countCallbacks, startApp, user, watchProcess, type Reply } from './helpers/reliability-harness';
 

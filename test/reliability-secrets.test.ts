@@ -7,7 +7,7 @@ import Debug from 'debug';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MongoClient, type Document } from 'mongodb';
 import { MongoStore, createWebCryptoAdapter, type ConnectMongoOptions } from '../src/index';
-import { TestMongoServer } from './mongo-server';
+import { TestMongoServer } from '../mongo-server';
 import { mongoUrl, uniqueDbName } from './helpers/mongo';
 import { watchProcess, makeSession } from './helpers/reliability-harness';
 

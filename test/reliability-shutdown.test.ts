@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MongoClient, type CommandStartedEvent } from 'mongodb';
 import { MongoStore, type ConnectMongoOptions } from '../src/index';
-import { TestMongoServer } from './mongo-server';
+import { TestMongoServer } from '../mongo-server';
 import { uniqueDbName } from './helpers/mongo';
 import { failPoints, faultServer, onceCallback, watchProcess, makeSession } from './helpers/reliability-harness';
 

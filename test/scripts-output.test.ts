@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { flagsKeptByNpm } from '../scripts/npm-flags';
+import { flagsKeptByNpm } from '../mongo-server/npm-flags';
 import { repoRoot } from './helpers/example-process';
 import { mongoUrl } from './helpers/mongo';
 

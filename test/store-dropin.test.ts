@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MongoClient, type CommandStartedEvent } from 'mongodb';
 import { MongoStore, type ConnectMongoOptions } from '../src/index';
-import { TestMongoServer } from './mongo-server';
+import { TestMongoServer } from '../mongo-server';
 import { mongoUrl, uniqueDbName } from './helpers/mongo';
 import { makeSession, makeStore, sid, track } from './store-helpers';
 

@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { MongoClient } from 'mongodb';
 import { MongoStore } from '../src/index';
 import type { Sweeper } from '../src/expiry/sweeper';
-import { TestMongoServer } from './mongo-server';
+import { TestMongoServer } from '../mongo-server';
 import { mongoUrl, uniqueDbName } from './helpers/mongo';
 import { makeSession, makeStore, rawCollection, sid, track } from './store-helpers';
 

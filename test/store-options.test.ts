@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { MongoClient, type CommandStartedEvent } from 'mongodb';
 import mongoose from 'mongoose';
 import { MongoStore, createWebCryptoAdapter, type ConnectMongoOptions } from '../src/index';
-import { TestMongoServer } from './mongo-server';
+import { TestMongoServer } from '../mongo-server';
 import { mongoUrl, uniqueDbName } from './helpers/mongo';
 import { asJson, makeSession, makeStore, rawCollection, sid, track } from './store-helpers';
 

@@ -13,9 +13,10 @@ export function show(value: unknown): string {
   return describe(value);
 }
 
-export function requireOptionsObject(options: unknown, fn: string): void {
+/** `missing` keeps connect-mongo's wording for a missing secret ("requires a secret", "requires a non-empty secret"). */
+export function requireOptionsObject(options: unknown, fn: string, missing: string): void {
   if (options === null || typeof options !== 'object') {
-    throw new TypeError(`${fn} requires an options object with a secret`);
+    throw new TypeError(`${fn} ${missing} (pass an options object with a secret)`);
   }
 }
 
@@ -23,7 +24,40 @@ export function toBytes(value: unknown, option: string, fn: string): Uint8Array 
   if (typeof value === 'string') return Buffer.from(value, 'utf8');
   if (value instanceof ArrayBuffer) return new Uint8Array(value);
   if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-  throw new TypeError(`${fn}: option "${option}" must be a string, ArrayBuffer or ArrayBufferView (got ${describe(value)})`);
+  // connect-mongo's wording first, which apps may match on.
+  throw new TypeError(
+    `Unsupported secret type for Web Crypto adapter: ${fn}: option "${option}" must be a string, ArrayBuffer or ArrayBufferView (got ${describe(value)})`,
+  );
+}
+
+/** One secret, or a non-empty list of them (newest first), each turned into bytes by `one`. */
+export function secretList<B>(secret: unknown, fn: string, one: (value: unknown) => B): B[] {
+  if (!Array.isArray(secret)) return [one(secret)];
+  if (secret.length === 0) throw new TypeError(`${fn}: option "secret" must not be an empty list`);
+  return secret.map(one);
+}
+
+// Values that appear in documentation and examples; whoever deploys one has not chosen a secret.
+const PLACEHOLDERS = new Set(['secret', 'keyboard cat', 'changeme', 'change-me', 'example-secret-change-me', 'squirrel', 'password']);
+const MIN_SECRET_BYTES = 32;
+const warned = new Set<string>();
+
+/**
+ * Warns once per adapter and reason about a guessable secret. Not an error: old deployments must keep
+ * reading what they stored.
+ */
+export function warnIfWeak(fn: string, secret: Uint8Array): void {
+  const text = Buffer.from(secret).toString('utf8');
+  const reason = PLACEHOLDERS.has(text.toLowerCase())
+    ? 'is a well-known placeholder'
+    : secret.length < MIN_SECRET_BYTES
+      ? `is shorter than ${MIN_SECRET_BYTES} bytes`
+      : null;
+  if (!reason || warned.has(`${fn}:${reason}`)) return;
+  warned.add(`${fn}:${reason}`);
+  process.emitWarning(`${fn}: the secret ${reason}; use at least ${MIN_SECRET_BYTES} random bytes (e.g. crypto.randomBytes(32).toString('base64'))`, {
+    code: 'CONNECT_MONGO_WEAK_SECRET',
+  });
 }
 
 export function checkPositiveInt(value: unknown, option: string, fn: string, max: number): number {

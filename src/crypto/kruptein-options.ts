@@ -1,7 +1,7 @@
 // Validation of the kruptein adapter's options: the values connect-mongo and kruptein would end up using,
 // or an error that names the option.
 import { createHmac, getCiphers } from 'node:crypto';
-import { describe, requireOptionsObject, show } from './checks';
+import { describe, requireOptionsObject, secretList, show, warnIfWeak } from './checks';
 import type { CryptoOptions } from './types';
 
 const FN = 'createKrupteinAdapter';
@@ -48,15 +48,21 @@ function checkHashing(hashing: unknown): string {
   return hashing;
 }
 
-export function resolveKrupteinOptions(options: CryptoOptions): { secret: Buffer; keyLength: number; settings: KrupteinSettings } {
-  requireOptionsObject(options, FN);
-  // connect-mongo spreads its defaults under the user's options, then kruptein falls back on falsy values.
-  const merged = { ...DEFAULT_CRYPTO, ...options };
-  const secret = merged.secret as unknown;
+function checkSecret(secret: unknown): Buffer {
   if (secret === undefined || secret === null || secret === false || secret === '') {
     throw new Error(`${FN} requires a non-empty secret`);
   }
   if (typeof secret !== 'string') throw new TypeError(`${FN}: option "secret" must be a string (got ${describe(secret)})`);
+  const bytes = Buffer.from(secret, 'utf8');
+  warnIfWeak(FN, bytes);
+  return bytes;
+}
+
+export function resolveKrupteinOptions(options: CryptoOptions): { secrets: Buffer[]; keyLength: number; settings: KrupteinSettings } {
+  requireOptionsObject(options, FN, 'requires a non-empty secret');
+  // connect-mongo spreads its defaults under the user's options, then kruptein falls back on falsy values.
+  const merged = { ...DEFAULT_CRYPTO, ...options };
+  const secrets = secretList(merged.secret, FN, checkSecret);
   const algorithm = (merged.algorithm || 'aes-256-gcm') as unknown;
   const hashing = (merged.hashing || 'sha384') as unknown;
   const encodeas = (merged.encodeas || 'base64') as unknown;
@@ -74,5 +80,5 @@ export function resolveKrupteinOptions(options: CryptoOptions): { secret: Buffer
     ivLength: aead ? 12 : 16,
   };
   const keyLength = m[1] === '128' ? 16 : m[1] === '192' ? 24 : 32;
-  return { secret: Buffer.from(secret, 'utf8'), keyLength, settings };
+  return { secrets, keyLength, settings };
 }

@@ -32,7 +32,7 @@ import { decodeDerOctetSequence, encodeDerOctetSequence } from './der';
 import { KeyDeriver, SaltKeyCache } from './key-cache';
 import { resolveKrupteinOptions, type KrupteinSettings } from './kruptein-options';
 import { freshRandom } from './random';
-import { registerAdapterStats } from './stats';
+import { registerAbilities, registerAdapterStats } from './stats';
 import type { CryptoAdapter, CryptoOptions } from './types';
 
 const ITERATIONS = 15_000;
@@ -121,16 +121,34 @@ function decryptWith(c: KrupteinConfig, k: KeyObject, fields: Buffer[]): string 
   return typeof value === 'string' ? value : json;
 }
 
+/** A record's plaintext and which secret (0: the newest) authenticated it. */
+async function decryptAny(c: KrupteinConfig, caches: SaltKeyCache[], ciphertext: string): Promise<{ plaintext: string; keyIndex: number }> {
+  requireString(ciphertext, 'decrypt: ciphertext');
+  const fields = parse(c, ciphertext);
+  let first: unknown;
+  for (let i = 0; i < caches.length; i++) {
+    const k = caches[i].keyFor(fields[3]);
+    try {
+      return { plaintext: decryptWith(c, k instanceof Promise ? await k : k, fields), keyIndex: i };
+    } catch (err) {
+      first ??= err;
+    }
+  }
+  throw first;
+}
+
 /**
  * Same stored format as connect-mongo's createKrupteinAdapter / legacy `crypto` option (kruptein 3.0.8).
- * `key_size`, `iv_size` and `at_size` are accepted and ignored, exactly as kruptein ignores them.
+ * `key_size`, `iv_size` and `at_size` are accepted and ignored, exactly as kruptein ignores them. With
+ * several secrets (newest first), encryption uses the first and decryption whichever authenticates.
  */
 export function createKrupteinAdapter(options: CryptoOptions): CryptoAdapter {
-  const { secret, keyLength, settings } = resolveKrupteinOptions(options);
+  const { secrets, keyLength, settings } = resolveKrupteinOptions(options);
   // Our own salt: drawn once, so encryption never derives again.
   const c: KrupteinConfig = { ...settings, ownSalt: randomBytes(SALT_BYTES) };
-  const deriver = new KeyDeriver(secret, ITERATIONS, keyLength, c.hashing);
-  const keys = new SaltKeyCache(deriver, c.ownSalt, KEY_CACHE_LIMIT);
+  const derivers = secrets.map((secret) => new KeyDeriver(secret, ITERATIONS, keyLength, c.hashing));
+  const caches = derivers.map((d) => new SaltKeyCache(d, c.ownSalt, KEY_CACHE_LIMIT));
+  const [keys] = caches;
   const own = keys.own;
   const adapter: CryptoAdapter = {
     async encrypt(plaintext: string): Promise<string> {
@@ -138,12 +156,15 @@ export function createKrupteinAdapter(options: CryptoOptions): CryptoAdapter {
       return encryptWith(c, own.key ?? (await own.get()), plaintext);
     },
     async decrypt(ciphertext: string): Promise<string> {
+      if (caches.length > 1) return (await decryptAny(c, caches, ciphertext)).plaintext;
       requireString(ciphertext, 'decrypt: ciphertext');
       const fields = parse(c, ciphertext);
       const k = keys.keyFor(fields[3]);
       return decryptWith(c, k instanceof Promise ? await k : k, fields);
     },
   };
-  registerAdapterStats(adapter, () => ({ keyDerivations: deriver.derivations, cachedKeys: keys.size }));
+  const sum = (f: (i: number) => number) => caches.reduce((n, _, i) => n + f(i), 0);
+  registerAdapterStats(adapter, () => ({ keyDerivations: sum((i) => derivers[i].derivations), cachedKeys: sum((i) => caches[i].size) }));
+  registerAbilities(adapter, { decryptDetailed: (ciphertext) => decryptAny(c, caches, ciphertext), bindsContext: false });
   return adapter;
 }

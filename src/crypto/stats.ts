@@ -17,3 +17,22 @@ export function registerAdapterStats(adapter: CryptoAdapter, read: () => Adapter
 export function cryptoAdapterStats(adapter: CryptoAdapter): AdapterStats | undefined {
   return statsByAdapter.get(adapter)?.();
 }
+
+/** What the store may use beyond encrypt/decrypt when an adapter was created here. */
+export interface AdapterAbilities {
+  /** Decrypts and says which secret did it (0: the newest); a higher index means "re-encrypt me". */
+  decryptDetailed(ciphertext: string, context?: { id: string }): Promise<{ plaintext: string; keyIndex: number }>;
+  /** Whether `context.id` is bound to the ciphertext (AES-GCM only). */
+  bindsContext: boolean;
+}
+
+const abilitiesByAdapter = new WeakMap<object, AdapterAbilities>();
+
+export function registerAbilities(adapter: CryptoAdapter, abilities: AdapterAbilities): void {
+  abilitiesByAdapter.set(adapter, abilities);
+}
+
+/** Undefined for adapters created elsewhere (connect-mongo's, or the app's own). */
+export function abilitiesOf(adapter: CryptoAdapter): AdapterAbilities | undefined {
+  return abilitiesByAdapter.get(adapter);
+}

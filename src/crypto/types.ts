@@ -1,12 +1,22 @@
-/** What the store calls to encrypt a serialized session before writing it, and to decrypt it after reading. */
+/**
+ * What the store calls to encrypt a serialized session before writing it, and to decrypt it after reading.
+ * `context` is passed only with the store's `bindToId` option: an adapter should bind the ciphertext to
+ * `context.id` (e.g. as AES-GCM additional data). Adapters written for connect-mongo ignore it.
+ */
 export interface CryptoAdapter {
-  encrypt(plaintext: string): Promise<string>;
-  decrypt(ciphertext: string): Promise<string>;
+  encrypt(plaintext: string, context?: CryptoContext): Promise<string>;
+  decrypt(ciphertext: string, context?: CryptoContext): Promise<string>;
 }
+
+/** The stored `_id` a ciphertext belongs to. */
+export type CryptoContext = { id: string };
+
+/** Several secrets, newest first: encrypt with the first, decrypt with whichever authenticates. */
+export type SecretList<S> = S | readonly [S, ...S[]];
 
 /** The legacy `crypto` option of connect-mongo (kruptein format). */
 export type CryptoOptions = {
-  secret: false | string;
+  secret: false | SecretList<string>;
   algorithm?: string;
   hashing?: string;
   encodeas?: string;
@@ -18,7 +28,7 @@ export type CryptoOptions = {
 export type WebCryptoEncoding = 'base64' | 'base64url' | 'hex';
 
 export type WebCryptoAdapterOptions = {
-  secret: string | ArrayBuffer | ArrayBufferView;
+  secret: SecretList<string | ArrayBuffer | ArrayBufferView>;
   ivLength?: number;
   encoding?: WebCryptoEncoding;
   algorithm?: 'AES-GCM' | 'AES-CBC';

@@ -1,10 +1,10 @@
 // Web Crypto format: encode(iv ‖ ciphertext ‖ tag), key = PBKDF2-SHA256(secret, salt, iterations).
 import { createCipheriv, createDecipheriv, type CipherGCM, type KeyObject } from 'node:crypto';
-import { checkPositiveInt, decryptError, requireOptionsObject, requireString, show, toBytes } from './checks';
+import { checkPositiveInt, decryptError, requireOptionsObject, requireString, secretList, show, toBytes, warnIfWeak } from './checks';
 import { CachedKey, KeyDeriver } from './key-cache';
 import { freshRandom } from './random';
-import { registerAdapterStats } from './stats';
-import type { CryptoAdapter, WebCryptoAdapterOptions, WebCryptoEncoding } from './types';
+import { registerAbilities, registerAdapterStats } from './stats';
+import type { CryptoAdapter, CryptoContext, WebCryptoAdapterOptions, WebCryptoEncoding } from './types';
 
 const FN = 'createWebCryptoAdapter';
 const DEFAULT_SALT = 'connect-mongo:webcrypto-default-salt';
@@ -23,14 +23,15 @@ type WebCryptoConfig = {
   readonly encoding: WebCryptoEncoding;
 };
 
-type Resolved = { config: WebCryptoConfig; secret: Buffer; salt: Buffer; iterations: number };
+type Resolved = { config: WebCryptoConfig; secrets: Buffer[]; salt: Buffer; iterations: number };
 
 function resolveSecret(secret: unknown): Buffer {
   if (secret === undefined || secret === null || secret === '' || secret === false) {
     throw new Error(`${FN} requires a secret`);
   }
   const bytes = Buffer.from(toBytes(secret, 'secret', FN)); // copy: caller may reuse its buffer
-  if (bytes.length === 0) throw new Error(`${FN} requires a non-empty secret`);
+  if (bytes.length === 0) throw new Error(`${FN} requires a secret (the one given is empty)`);
+  warnIfWeak(FN, bytes);
   return bytes;
 }
 
@@ -49,9 +50,9 @@ function resolveIvLength(ivLength: unknown, algorithm: unknown, gcm: boolean): n
 }
 
 function resolveOptions(options: WebCryptoAdapterOptions): Resolved {
-  requireOptionsObject(options, FN);
+  requireOptionsObject(options, FN, 'requires a secret');
   const { secret, ivLength, encoding = 'base64', algorithm = 'AES-GCM', salt, iterations = 310_000 } = options;
-  const secretBytes = resolveSecret(secret);
+  const secrets = secretList(secret, FN, resolveSecret);
   if (typeof encoding !== 'string' || !ENCODINGS.includes(encoding)) {
     throw new TypeError(`${FN}: option "encoding" must be one of ${ENCODINGS.join(', ')} (got ${show(encoding)})`);
   }
@@ -72,18 +73,30 @@ function resolveOptions(options: WebCryptoAdapterOptions): Resolved {
     minCiphertext: gcm ? GCM_TAG_LENGTH : 16,
     encoding,
   };
-  return { config, secret: secretBytes, salt: saltBytes, iterations: iter };
+  return { config, secrets, salt: saltBytes, iterations: iter };
 }
 
-function encryptWith(c: WebCryptoConfig, k: KeyObject, plaintext: string): string {
+/** The additional data binding a ciphertext to its `_id`; only AES-GCM authenticates it. */
+function aadOf(c: WebCryptoConfig, context: CryptoContext | undefined): Buffer | undefined {
+  if (context === undefined) return undefined;
+  if (!c.gcm) throw new TypeError(`${FN}: AES-CBC cannot bind a ciphertext to its id; use AES-GCM`);
+  return Buffer.from(context.id, 'utf8');
+}
+
+function encryptWith(c: WebCryptoConfig, k: KeyObject, plaintext: string, aad?: Buffer): string {
   const iv = freshRandom(c.ivLength);
   const cipher = createCipheriv(c.cipherName, k, iv);
+  if (aad) (cipher as CipherGCM).setAAD(aad);
   const parts = [iv, cipher.update(plaintext, 'utf8'), cipher.final()];
   if (c.gcm) parts.push((cipher as CipherGCM).getAuthTag());
   return Buffer.concat(parts).toString(c.encoding);
 }
 
-function decryptWith(c: WebCryptoConfig, k: KeyObject, payload: string): string {
+// With several secrets, a wrong CBC key passes the padding check about once in 256 tries; its output is
+// then almost never valid UTF-8, so strict decoding sends the attempt on to the next secret.
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+function decryptWith(c: WebCryptoConfig, k: KeyObject, payload: string, aad?: Buffer, strict = false): string {
   const { ivLength, encoding } = c;
   const bytes = Buffer.from(payload, encoding);
   if (bytes.length < ivLength + c.minCiphertext) throw decryptError('payload is too short or not ' + encoding);
@@ -92,12 +105,13 @@ function decryptWith(c: WebCryptoConfig, k: KeyObject, payload: string): string 
     if (c.gcm) {
       const decipher = createDecipheriv('aes-256-gcm', k, iv, { authTagLength: GCM_TAG_LENGTH });
       decipher.setAuthTag(bytes.subarray(bytes.length - GCM_TAG_LENGTH));
+      if (aad) decipher.setAAD(aad);
       const body = decipher.update(bytes.subarray(ivLength, bytes.length - GCM_TAG_LENGTH));
       return Buffer.concat([body, decipher.final()]).toString('utf8');
     }
     const decipher = createDecipheriv('aes-256-cbc', k, iv);
-    const body = decipher.update(bytes.subarray(ivLength));
-    return Buffer.concat([body, decipher.final()]).toString('utf8');
+    const body = Buffer.concat([decipher.update(bytes.subarray(ivLength)), decipher.final()]);
+    return strict ? strictUtf8.decode(body) : body.toString('utf8');
   } catch {
     throw decryptError(c.gcm ? 'authentication failed (wrong secret or altered data)' : 'bad padding (wrong secret or altered data)');
   }
@@ -106,24 +120,43 @@ function decryptWith(c: WebCryptoConfig, k: KeyObject, payload: string): string 
 /**
  * Same stored format as connect-mongo's createWebCryptoAdapter; node:crypto's AES-GCM (ct ‖ 16-byte tag)
  * and AES-CBC (PKCS#7) produce the very bytes crypto.subtle produces, at a fraction of the cost.
- * The key is derived on first use and reused. Plaintext travels as UTF-8, so strings with lone
+ * Keys are derived on first use and reused. With several secrets (newest first), encryption uses the
+ * first and decryption whichever authenticates. Plaintext travels as UTF-8, so strings with lone
  * surrogates come back with U+FFFD (as with connect-mongo); every well-formed string round-trips exactly.
  */
 export function createWebCryptoAdapter(options: WebCryptoAdapterOptions): CryptoAdapter {
-  const { config, secret, salt, iterations } = resolveOptions(options);
-  const deriver = new KeyDeriver(secret, iterations, 32, 'sha256');
-  // The secret is no longer needed once the key exists.
-  const cached = new CachedKey(deriver, salt, { derived: () => secret.fill(0) });
+  const { config, secrets, salt, iterations } = resolveOptions(options);
+  const derivers = secrets.map((secret) => new KeyDeriver(secret, iterations, 32, 'sha256'));
+  // A secret is no longer needed once its key exists.
+  const keys = derivers.map((d, i) => new CachedKey(d, salt, { derived: () => secrets[i].fill(0) }));
+  const newest = keys[0];
+  const decryptDetailed = async (ciphertext: string, context?: CryptoContext) => {
+    requireString(ciphertext, 'decrypt: ciphertext');
+    const aad = aadOf(config, context);
+    let first: unknown;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i].key ?? (await keys[i].get());
+      try {
+        return { plaintext: decryptWith(config, key, ciphertext, aad, i < keys.length - 1), keyIndex: i };
+      } catch (err) {
+        first ??= err;
+      }
+    }
+    throw first;
+  };
   const adapter: CryptoAdapter = {
-    async encrypt(plaintext: string): Promise<string> {
+    async encrypt(plaintext: string, context?: CryptoContext): Promise<string> {
       requireString(plaintext, 'encrypt: plaintext');
-      return encryptWith(config, cached.key ?? (await cached.get()), plaintext);
+      return encryptWith(config, newest.key ?? (await newest.get()), plaintext, aadOf(config, context));
     },
-    async decrypt(ciphertext: string): Promise<string> {
+    async decrypt(ciphertext: string, context?: CryptoContext): Promise<string> {
+      if (keys.length > 1) return (await decryptDetailed(ciphertext, context)).plaintext;
       requireString(ciphertext, 'decrypt: ciphertext');
-      return decryptWith(config, cached.key ?? (await cached.get()), ciphertext);
+      return decryptWith(config, newest.key ?? (await newest.get()), ciphertext, aadOf(config, context));
     },
   };
-  registerAdapterStats(adapter, () => ({ keyDerivations: deriver.derivations, cachedKeys: cached.key ? 1 : 0 }));
+  const derivations = () => derivers.reduce((n, d) => n + d.derivations, 0);
+  registerAdapterStats(adapter, () => ({ keyDerivations: derivations(), cachedKeys: keys.filter((k) => k.key).length }));
+  registerAbilities(adapter, { decryptDetailed, bindsContext: config.gcm });
   return adapter;
 }

@@ -2,6 +2,7 @@
 // Everything here must keep the stored bytes identical to connect-mongo 6's.
 import type { SessionData } from 'express-session';
 import { assertStorableAsBson } from './bson-check';
+import { UNDECRYPTABLE, type Decrypted } from './encryption';
 import type { ResolvedDocumentOptions } from './options';
 import type { SessionDocument } from './types';
 
@@ -34,11 +35,21 @@ export function assertTouchable(session: unknown): void {
   if (session === null || session === undefined) throw new TypeError('connect-mongo: `session` is required');
 }
 
+export interface DecodeOptions {
+  withLastModified?: boolean;
+  /** Called with the plaintext when it was encrypted with an older secret, or not bound to its id yet. */
+  onStale?: (plaintext: string) => void;
+}
+
 export class SessionCodec<T extends SessionData> {
   /** Whether serialize() results must go through encrypt() before they are stored. */
   readonly encrypts: boolean;
 
-  constructor(private readonly options: ResolvedDocumentOptions<T>) {
+  constructor(
+    private readonly options: ResolvedDocumentOptions<T>,
+    /** With onDecryptError: 'miss', told the `_id` of each session it could not decrypt. */
+    private readonly onUndecryptable?: (id: string) => void,
+  ) {
     this.encrypts = options.adapter !== null;
   }
 
@@ -68,45 +79,39 @@ export class SessionCodec<T extends SessionData> {
     return payload;
   }
 
-  /** A serialize() result encrypted with the configured adapter (call only when `encrypts`). */
-  async encrypt(payload: unknown): Promise<string> {
-    let plaintext: string;
-    try {
-      // Same plaintext as connect-mongo: the JSON string as is, an object as JSON.
-      plaintext = typeof payload === 'string' ? payload : JSON.stringify(payload);
-    } catch (err) {
-      const reason = (err as Error)?.message ?? String(err);
-      throw new TypeError(`connect-mongo: the session could not be serialized for encryption (${reason})`, { cause: err });
-    }
-    const ciphertext = await this.options.adapter!.encrypt(plaintext);
-    if (typeof ciphertext !== 'string') throw new TypeError('connect-mongo: the crypto adapter must return a string from encrypt()');
-    return ciphertext;
+  /** A serialize() result encrypted for the document `id` (call only when `encrypts`). */
+  encrypt(payload: unknown, id: string): Promise<string> {
+    return this.options.encryption!.encrypt(payload, id);
   }
 
   /**
-   * The session stored in a document, or an error (never a half-read session). With touchAfter, get()
-   * passes `withLastModified` so that touch() can skip writes; all() does not (as in connect-mongo).
+   * The session stored in a document, or an error (never a half-read session); null for an undecryptable
+   * one with onDecryptError: 'miss'. With touchAfter, get() passes `withLastModified` so that touch() can
+   * skip writes; all() does not (as in connect-mongo).
    */
-  decode(doc: SessionDocument, options: { withLastModified?: boolean } = {}): T | Promise<T> {
+  decode(doc: SessionDocument, options: DecodeOptions = {}): T | null | Promise<T | null> {
     // Like connect-mongo, only strings are decrypted: BSON sessions written before encryption was enabled still read.
     // Without decryption everything is synchronous: no promise per read.
-    if (this.options.adapter && typeof doc.session === 'string') return this.decryptAndDecode(doc, doc.session, options);
+    if (this.options.encryption && typeof doc.session === 'string') return this.decryptAndDecode(doc, doc.session, options);
     return this.toSession(doc, doc.session, undefined, options);
   }
 
-  private async decryptAndDecode(doc: SessionDocument, ciphertext: string, options: { withLastModified?: boolean }): Promise<T> {
-    let plaintext: unknown;
+  private async decryptAndDecode(doc: SessionDocument, ciphertext: string, options: DecodeOptions): Promise<T | null> {
+    let decrypted: Decrypted;
     try {
-      plaintext = await this.options.adapter!.decrypt(ciphertext);
-    } catch {
-      // The adapter's own error may quote the ciphertext: not passed on.
-      throw corrupt('it could not be decrypted: wrong secret, wrong adapter settings or damaged data');
+      decrypted = await this.options.encryption!.decrypt(ciphertext, doc._id);
+    } catch (err) {
+      if (!this.options.missOnDecryptError || (err as { code?: unknown }).code !== UNDECRYPTABLE) throw err;
+      this.onUndecryptable?.(doc._id);
+      return null;
     }
-    if (typeof plaintext !== 'string') throw corrupt('the crypto adapter returned a non-string from decrypt()');
-    return this.toSession(doc, this.fromPlaintext(plaintext), plaintext, options);
+    const { plaintext, stale } = decrypted;
+    const session = this.toSession(doc, this.fromPlaintext(plaintext), plaintext, options);
+    if (stale) options.onStale?.(plaintext);
+    return session;
   }
 
-  private toSession(doc: SessionDocument, stored: unknown, rawPlaintext: string | undefined, { withLastModified = false }): T {
+  private toSession(doc: SessionDocument, stored: unknown, rawPlaintext: string | undefined, { withLastModified = false }: DecodeOptions): T {
     let session: unknown;
     if (this.options.mode === 'custom') {
       // Whatever the user's unserialize (or, without one, the stored value) is, as connect-mongo returns it.

@@ -2,7 +2,8 @@
 // timestamps, touchAfter, crypto / cryptoAdapter. Checked and resolved once, here.
 import type { SessionData } from 'express-session';
 import { createKrupteinAdapter, type CryptoAdapter, type CryptoOptions } from '../crypto';
-import { checkOptions, isBoolean, isFunction, isPlainObject, numberIn, optional, type Check, type Rules } from '../option-checks';
+import { checkOptions, isBoolean, isFunction, isPlainObject, numberIn, oneOf, optional, type Check, type Rules } from '../option-checks';
+import { SessionEncryption, type BindToId, type OnDecryptError } from './encryption';
 import type { HashSessionIds } from './ids';
 import type { Serialize, Unserialize } from './types';
 
@@ -21,6 +22,12 @@ export interface SerializerOptions<T extends SessionData> {
   crypto?: CryptoOptions;
   /** createWebCryptoAdapter(), createKrupteinAdapter() or any object with async encrypt/decrypt. */
   cryptoAdapter?: CryptoAdapter;
+  /** With encryption: pass the stored `_id` as AES-GCM additional data; 'migrate' still reads unbound data. */
+  bindToId?: BindToId;
+  /** With encryption: 'miss' treats an undecryptable session as absent (and emits 'decryptError'). Default 'error'. */
+  onDecryptError?: OnDecryptError;
+  /** With encryption: a session read with an older secret (or unbound) is re-encrypted at once. Default false. */
+  reencryptOnRead?: boolean;
   /** Store a SHA-256 (or, with a secret, HMAC-SHA-256) of the session id as `_id`. Excludes transformId. */
   hashSessionIds?: HashSessionIds;
   /** Whose session this is: stored as a top-level `userId` for destroyByUser() and sessionsByUser(). */
@@ -43,6 +50,9 @@ const rules: Rules = {
   cryptoAdapter: optional(isAdapter),
   userId: optional(isFunction),
   hashSessionIds: optional((v) => (typeof v === 'boolean' ? null : isPlainObject(v))),
+  bindToId: optional((v) => (typeof v === 'boolean' ? null : oneOf('migrate')(v))),
+  onDecryptError: optional(oneOf('error', 'miss')),
+  reencryptOnRead: optional(isBoolean),
 };
 
 /** connect-mongo's stringify:false serializer: own properties, cookie through its toJSON(). */
@@ -73,6 +83,9 @@ export interface ResolvedDocumentOptions<T extends SessionData> {
   unserializeFn: (payload: unknown) => unknown;
   /** Created once per store: adapters derive their keys once. */
   adapter: CryptoAdapter | null;
+  encryption: SessionEncryption | null;
+  missOnDecryptError: boolean;
+  reencryptOnRead: boolean;
 }
 
 const identity = (p: unknown) => p;
@@ -85,14 +98,16 @@ export function resolveDocumentOptions<T extends SessionData>(options: Serialize
     );
   }
   const userSerialize = options.serialize as ((session: T) => unknown) | undefined;
+  const adapter = resolveAdapter(options);
   const base = {
+    ...resolveEncryption(adapter, options),
     touchAfterMs: (options.touchAfter ?? 0) * 1000,
     timestamps: options.timestamps ?? false,
     transformId: options.transformId,
     userSerialize,
     userId: options.userId,
     hashSessionIds: options.hashSessionIds,
-    adapter: resolveAdapter(options),
+    adapter,
   };
   if (options.serialize || options.unserialize) {
     const unserializeFn = (options.unserialize as ((p: unknown) => unknown) | undefined) ?? identity;
@@ -101,6 +116,16 @@ export function resolveDocumentOptions<T extends SessionData>(options: Serialize
   if (options.stringify === false) return { ...base, mode: 'bson', serializeFn: toStorableObject, unserializeFn: identity };
   // JSON is parsed by the codec, where errors can be made safe.
   return { ...base, mode: 'json', serializeFn: (s) => JSON.stringify(s), unserializeFn: identity };
+}
+
+function resolveEncryption(adapter: CryptoAdapter | null, options: Pick<SerializerOptions<SessionData>, 'bindToId' | 'onDecryptError' | 'reencryptOnRead'>) {
+  const { bindToId = false, onDecryptError = 'error', reencryptOnRead = false } = options;
+  if (!adapter && (bindToId || reencryptOnRead || onDecryptError !== 'error')) {
+    const name = bindToId ? 'bindToId' : reencryptOnRead ? 'reencryptOnRead' : 'onDecryptError';
+    throw new TypeError(`connect-mongo: option \`${name}\` needs encryption: set \`cryptoAdapter\` or \`crypto\``);
+  }
+  const encryption = adapter ? new SessionEncryption({ adapter, bindToId }) : null;
+  return { encryption, missOnDecryptError: onDecryptError === 'miss', reencryptOnRead };
 }
 
 function resolveAdapter(options: Pick<SerializerOptions<SessionData>, 'crypto' | 'cryptoAdapter'>): CryptoAdapter | null {

@@ -9,6 +9,7 @@ import type { SessionIds } from '../document/ids';
 import type { Touchable } from '../document/types';
 import type { DocumentUpdates } from '../document/updates';
 import type { ExpiryPolicy } from '../expiry/policy';
+import type { Reencryption } from './reencrypt';
 import type { Writes } from './writes';
 
 export interface OpsParts<T extends SessionData> {
@@ -21,6 +22,8 @@ export interface OpsParts<T extends SessionData> {
   /** The store's emit(): listeners get the session id, or the hashed id when ids are hashed. */
   emit: (event: string, ...args: unknown[]) => void;
   collection: () => Coll | Promise<Coll>;
+  /** Set with reencryptOnRead. */
+  reencryption: Reencryption | null;
 }
 
 export class SessionOps<T extends SessionData> {
@@ -37,9 +40,26 @@ export class SessionOps<T extends SessionData> {
     let doc = await batcher.findById(collection, _id);
     const legacy = doc ? undefined : ids.legacyId(sid);
     if (legacy) doc = await batcher.findById(collection, legacy);
-    const session = doc && expiry.isLive(doc, new Date()) ? await codec.decode(doc, { withLastModified: true }) : null;
+    if (!doc || !expiry.isLive(doc, new Date())) return this.got(shown, null);
+    let stalePlaintext: string | undefined;
+    const onStale = this.p.reencryption ? (plaintext: string) => void (stalePlaintext = plaintext) : undefined;
+    const session = await codec.decode(doc, { withLastModified: true, onStale });
+    if (stalePlaintext !== undefined) await this.reencrypt(collection, doc._id, doc.session as string, stalePlaintext);
+    return this.got(shown, session);
+  }
+
+  private got(shown: string, session: T | null): T | null {
     this.p.emit('get', shown);
     return session;
+  }
+
+  /** reencryptOnRead: a failure only costs the rewrite, never the read. */
+  private async reencrypt(collection: Coll, _id: string, ciphertext: string, plaintext: string): Promise<void> {
+    try {
+      await this.p.reencryption!.one(collection, _id, ciphertext, plaintext);
+    } catch (err) {
+      debug('re-encrypting %s failed: %s', _id, (err as Error)?.message);
+    }
   }
 
   async set(sid: string, session: T): Promise<void> {

@@ -32,7 +32,7 @@ export class Writes<T extends SessionData> {
   async upsertFor(_id: string, session: T, expires: Date, now: Date): Promise<Update> {
     const { codec, updates } = this.parts;
     let payload = codec.serialize(session);
-    if (codec.encrypts) payload = await codec.encrypt(payload);
+    if (codec.encrypts) payload = await codec.encrypt(payload, _id);
     return updates.upsertUpdate(_id, payload, expires, now, this.extraFields(session));
   }
 

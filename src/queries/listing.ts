@@ -25,7 +25,10 @@ export class Listing<T extends SessionData> {
   async all(collection: Coll): Promise<T[]> {
     const docs = await collection.find(this.expiry.liveFilter(new Date()), READ_OPTIONS).toArray();
     const sessions: T[] = [];
-    for (const doc of docs) sessions.push(await this.codec.decode(doc));
+    for (const doc of docs) {
+      const session = await this.codec.decode(doc);
+      if (session !== null) sessions.push(session); // null: undecryptable, with onDecryptError: 'miss'
+    }
     return sessions;
   }
 
@@ -44,7 +47,7 @@ export class Listing<T extends SessionData> {
     const cursor = collection.find(this.expiry.liveFilter(new Date()), { ...READ_OPTIONS, batchSize: STREAM_BATCH });
     try {
       for await (const doc of cursor) {
-        let session: T;
+        let session: T | null;
         try {
           session = await this.codec.decode(doc);
         } catch (err) {
@@ -52,7 +55,7 @@ export class Listing<T extends SessionData> {
           options.onUnreadable?.(doc._id, err);
           continue;
         }
-        yield [doc._id, session];
+        if (session !== null) yield [doc._id, session];
       }
     } finally {
       await cursor.close();

@@ -2,13 +2,12 @@
 // resolves the backend once per run and hands the URL to every test file through vitest's provide/inject.
 import { inject } from 'vitest';
 import { randomBytes } from 'node:crypto';
-
-export type Backend = 'external' | 'mongodb-memory-server' | 'test-server';
+import type { BackendName } from '../../mongo-server';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     mongoUrl: string;
-    mongoBackend: Backend;
+    mongoBackend: BackendName;
   }
 }
 
@@ -17,7 +16,7 @@ export function mongoUrl(): string {
   return inject('mongoUrl');
 }
 
-export function mongoBackend(): Backend {
+export function mongoBackend(): BackendName {
   return inject('mongoBackend');
 }
 

@@ -218,8 +218,8 @@ export async function pool<T>(tasks: Array<() => Promise<T>>, width: number): Pr
  */
 export async function faultServer(): Promise<{ url: string; stop: () => Promise<void> }> {
   const { mongoBackend, mongoUrl } = await import('./mongo');
-  if (mongoBackend() !== 'test-server') return { url: mongoUrl(), stop: async () => {} };
-  const { TestMongoServer } = await import('../mongo-server');
+  if (mongoBackend() !== 'in-process') return { url: mongoUrl(), stop: async () => {} };
+  const { TestMongoServer } = await import('../../mongo-server');
   const server = new TestMongoServer();
   const url = await server.start();
   return { url, stop: () => server.stop() };

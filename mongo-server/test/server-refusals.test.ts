@@ -2,9 +2,9 @@
 // than pretending (a real mongod implements these, so this file is about the test server only).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MongoClient, MongoServerError, type Db } from 'mongodb';
-import { mongoBackend, mongoUrl, uniqueDbName } from './helpers/mongo';
+import { mongoBackend, mongoUrl, uniqueDbName } from '../../test/helpers/mongo';
 
-const testServer = mongoBackend() === 'test-server';
+const testServer = mongoBackend() === 'in-process';
 let client: MongoClient;
 let db: Db;
 

@@ -1,7 +1,7 @@
 // Runs the in-process MongoDB test server in the foreground:
 //   npm run test-server -- --port 27017 [--ttl-monitor-sleep-secs 1] [--user name:password]...
 import { parseArgs } from 'node:util';
-import { TestMongoServer, type UserSpec } from '../test/mongo-server';
+import { TestMongoServer, type UserSpec } from '.';
 import { flagsKeptByNpm } from './npm-flags';
 
 function fail(message: string): never {

@@ -11,6 +11,8 @@ export const FLAG_MORE_TO_COME = 2;
 export const FLAG_EXHAUST_ALLOWED = 1 << 16;
 
 export const MAX_MESSAGE_SIZE = 48_000_000;
+/** mongod's largest document, and the most one reply batch carries. */
+export const MAX_BSON_SIZE = 16 * 1024 * 1024;
 
 export interface Header {
   messageLength: number;

@@ -3,10 +3,10 @@
 import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MongoClient, type Document } from 'mongodb';
-import { mongoBackend, mongoUrl, uniqueDbName } from './helpers/mongo';
-import { TestMongoServer } from './mongo-server';
+import { mongoBackend, mongoUrl, uniqueDbName } from '../../test/helpers/mongo';
+import { TestMongoServer } from '..';
 
-const ownServer = mongoBackend() === 'test-server';
+const ownServer = mongoBackend() === 'in-process';
 const DRIVER_MAJOR = Number((createRequire(import.meta.url)('mongodb/package.json') as { version: string }).version.split('.')[0]);
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {

@@ -3,10 +3,10 @@
 // Every failpoint is scoped to this file's clients by appName.
 import { afterEach, describe, expect, it } from 'vitest';
 import { MongoClient, MongoServerError, type Document } from 'mongodb';
-import { mongoBackend, mongoUrl, uniqueDbName } from './helpers/mongo';
-import { TestMongoServer } from './mongo-server';
+import { mongoBackend, mongoUrl, uniqueDbName } from '../../test/helpers/mongo';
+import { TestMongoServer } from '..';
 
-const ownServer = mongoBackend() === 'test-server';
+const ownServer = mongoBackend() === 'in-process';
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();

@@ -2,10 +2,10 @@
 // or (for MONGO_URL) credentials given in MONGO_AUTH_URL; a wrong password is refused by any mongod.
 import { afterEach, describe, expect, it } from 'vitest';
 import { MongoClient, MongoServerError } from 'mongodb';
-import { mongoBackend, mongoUrl } from './helpers/mongo';
-import { TestMongoServer } from './mongo-server';
+import { mongoBackend, mongoUrl } from '../../test/helpers/mongo';
+import { TestMongoServer } from '..';
 
-const ownServer = mongoBackend() === 'test-server';
+const ownServer = mongoBackend() === 'in-process';
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();

@@ -1,0 +1,89 @@
+// The encrypted `session` field: which context binds a ciphertext to its `_id` (bindToId), which secret
+// decrypted it (a stale one asks for re-encryption), and what an undecryptable one means (onDecryptError).
+import type { CryptoAdapter, CryptoContext } from '../crypto/types';
+import { abilitiesOf } from '../crypto/stats';
+
+export type BindToId = boolean | 'migrate';
+export type OnDecryptError = 'error' | 'miss';
+
+export interface EncryptionOptions {
+  adapter: CryptoAdapter;
+  bindToId: BindToId;
+}
+
+/** A decrypted field; `stale` when written with an older secret or not yet bound to its id. */
+export interface Decrypted {
+  plaintext: string;
+  stale: boolean;
+}
+
+/** Marks errors that mean "this stored session cannot be decrypted", for onDecryptError: 'miss'. */
+export const UNDECRYPTABLE = 'CONNECT_MONGO_UNDECRYPTABLE';
+
+export const undecryptable = (why: string): Error =>
+  Object.assign(new Error(`connect-mongo: the stored session is unreadable (${why})`), { code: UNDECRYPTABLE });
+
+export class SessionEncryption {
+  private readonly adapter: CryptoAdapter;
+  private readonly bindToId: BindToId;
+  private readonly detailed;
+
+  constructor({ adapter, bindToId }: EncryptionOptions) {
+    this.adapter = adapter;
+    this.bindToId = bindToId;
+    const abilities = abilitiesOf(adapter);
+    if (bindToId && abilities && !abilities.bindsContext) {
+      throw new TypeError('connect-mongo: option `bindToId` needs an adapter that binds data to an id: createWebCryptoAdapter with AES-GCM');
+    }
+    this.detailed = abilities?.decryptDetailed;
+  }
+
+  /** Plaintext as connect-mongo encrypts it: the JSON string as is, an object as JSON. */
+  async encrypt(payload: unknown, id: string): Promise<string> {
+    let plaintext: string;
+    try {
+      plaintext = typeof payload === 'string' ? payload : JSON.stringify(payload);
+    } catch (err) {
+      const reason = (err as Error)?.message ?? String(err);
+      throw new TypeError(`connect-mongo: the session could not be serialized for encryption (${reason})`, { cause: err });
+    }
+    return this.encryptText(plaintext, id);
+  }
+
+  async encryptText(plaintext: string, id: string): Promise<string> {
+    const context = this.bindToId ? { id } : undefined;
+    const ciphertext = await (context ? this.adapter.encrypt(plaintext, context) : this.adapter.encrypt(plaintext));
+    if (typeof ciphertext !== 'string') throw new TypeError('connect-mongo: the crypto adapter must return a string from encrypt()');
+    return ciphertext;
+  }
+
+  /** Never passes on the adapter's own error, which may quote the ciphertext. */
+  async decrypt(ciphertext: string, id: string): Promise<Decrypted> {
+    const result = await this.decryptAny(ciphertext, id);
+    if (typeof result.plaintext !== 'string') throw undecryptable('the crypto adapter returned a non-string from decrypt()');
+    return result as Decrypted;
+  }
+
+  private async decryptAny(ciphertext: string, id: string): Promise<{ plaintext: unknown; stale: boolean }> {
+    const bound = this.bindToId ? { id } : undefined;
+    try {
+      return await this.attempt(ciphertext, bound);
+    } catch {
+      if (this.bindToId !== 'migrate') throw undecryptable('it could not be decrypted: wrong secret, wrong adapter settings or damaged data');
+    }
+    try {
+      return { ...(await this.attempt(ciphertext, undefined)), stale: true }; // written before binding: bind it
+    } catch {
+      throw undecryptable('it could not be decrypted: wrong secret, wrong adapter settings, damaged data or bound to another id');
+    }
+  }
+
+  private async attempt(ciphertext: string, context: CryptoContext | undefined): Promise<{ plaintext: unknown; stale: boolean }> {
+    if (this.detailed) {
+      const { plaintext, keyIndex } = await this.detailed(ciphertext, context);
+      return { plaintext, stale: keyIndex > 0 };
+    }
+    const plaintext: unknown = await (context ? this.adapter.decrypt(ciphertext, context) : this.adapter.decrypt(ciphertext));
+    return { plaintext, stale: false };
+  }
+}
