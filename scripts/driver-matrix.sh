@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Reruns the integration tests with other mongodb driver majors: `bash scripts/driver-matrix.sh 5 6`.
 # Each major runs in a scratch copy of the repository under a temp dir, where `npm install --no-save
-# mongodb@N` happens; the developer's own node_modules is never touched. test/package-driver.test.ts fails
+# mongodb@N` happens; the developer's own node_modules is never touched. test/integration/package-driver.test.ts fails
 # the run unless driver N is the one that actually loaded.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -32,8 +32,8 @@ for major in "$@"; do
   echo "--- mongodb@$major: installed driver $loaded"
   [ "${loaded%%.*}" = "$major" ] || { echo "expected mongodb $major.x, found $loaded" >&2; exit 1; }
   # Every test that talks to MongoDB through the driver. Left out, as the main run covers them: the example
-  # apps (child processes, slow), the crypto adapter tests and the scripts' own tests (they never load the driver).
-  (cd "$scratch" && EXPECT_MONGODB_MAJOR="$major" npx vitest run --exclude 'test/example-*' --exclude 'test/crypto-*' --exclude 'test/scripts-*' \
+  # apps (child processes, slow) and the unit tests (they never load the driver).
+  (cd "$scratch" && EXPECT_MONGODB_MAJOR="$major" npx vitest run --exclude 'test/integration/examples/**' --exclude 'test/unit/**' \
     --reporter=default --reporter=json --outputFile.json="$results/driver-$major.json")
   rm -rf "$scratch"
   trap - EXIT

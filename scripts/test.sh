@@ -48,13 +48,13 @@ check() { # a non-vitest check counts as one passed test
 step "typecheck (tsc --noEmit)" check tsc --noEmit
 step "lint (eslint, --max-warnings 0)" check eslint . --max-warnings 0
 step "unit + integration tests, mongodb driver 7, coverage >= 90% lines/branches on src/" \
-  vitest run --coverage --exclude 'test/example-*' \
+  vitest run --coverage --exclude 'test/integration/examples/**' \
   --reporter=default --reporter=json --outputFile.json="$results/driver-7.json"
 step "driver matrix: integration tests with mongodb 5 and 6 (scratch copies)" bash scripts/driver-matrix.sh 5 6
 step "build (tsup: ESM + CJS + declarations)" check npm run --silent build
 step "package checks: npm pack, contents, publint, attw, smoke installs (.mjs, .cjs, tsc)" bash scripts/check-package.sh
 step "example smoke tests (npm start, restart keeps the session, every example answers)" \
-  vitest run test/example- --reporter=default --reporter=json --outputFile.json="$results/examples.json"
+  vitest run test/integration/examples/ --reporter=default --reporter=json --outputFile.json="$results/examples.json"
 
 trap - ERR
 echo ""

@@ -2,7 +2,7 @@
 // or (for MONGO_URL) credentials given in MONGO_AUTH_URL; a wrong password is refused by any mongod.
 import { afterEach, describe, expect, it } from 'vitest';
 import { MongoClient, MongoServerError } from 'mongodb';
-import { mongoBackend, mongoUrl } from '../../test/helpers/mongo';
+import { mongoBackend, mongoUrl } from '../../test/support/mongo';
 import { TestMongoServer } from '..';
 
 const ownServer = mongoBackend() === 'in-process';

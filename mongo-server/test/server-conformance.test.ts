@@ -2,7 +2,7 @@
 // the in-process test server and on a real mongod 4.4-8.0 (MONGO_URL).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BSON, Binary, MongoBulkWriteError, MongoClient, MongoServerError, ObjectId, type CommandStartedEvent, type Db, type Document } from 'mongodb';
-import { mongoUrl, uniqueDbName } from '../../test/helpers/mongo';
+import { mongoUrl, uniqueDbName } from '../../test/support/mongo';
 
 let client: MongoClient;
 let db: Db;

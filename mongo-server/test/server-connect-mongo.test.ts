@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import type { SessionData } from 'express-session';
 import ConnectMongo from 'connect-mongo';
 import { MongoClient } from 'mongodb';
-import { mongoUrl, uniqueDbName } from '../../test/helpers/mongo';
+import { mongoUrl, uniqueDbName } from '../../test/support/mongo';
 
 const dbName = uniqueDbName('cm');
 let store: InstanceType<typeof ConnectMongo>;

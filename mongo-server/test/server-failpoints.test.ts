@@ -3,7 +3,7 @@
 // Every failpoint is scoped to this file's clients by appName.
 import { afterEach, describe, expect, it } from 'vitest';
 import { MongoClient, MongoServerError, type Document } from 'mongodb';
-import { mongoBackend, mongoUrl, uniqueDbName } from '../../test/helpers/mongo';
+import { mongoBackend, mongoUrl, uniqueDbName } from '../../test/support/mongo';
 import { TestMongoServer } from '..';
 
 const ownServer = mongoBackend() === 'in-process';

@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MongoClient, type Document } from 'mongodb';
-import { mongoBackend, mongoUrl, uniqueDbName } from '../../test/helpers/mongo';
+import { mongoBackend, mongoUrl, uniqueDbName } from '../../test/support/mongo';
 import { TestMongoServer } from '..';
 
 const ownServer = mongoBackend() === 'in-process';

@@ -2,7 +2,7 @@
 // than pretending (a real mongod implements these, so this file is about the test server only).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MongoClient, MongoServerError, type Db } from 'mongodb';
-import { mongoBackend, mongoUrl, uniqueDbName } from '../../test/helpers/mongo';
+import { mongoBackend, mongoUrl, uniqueDbName } from '../../test/support/mongo';
 
 const testServer = mongoBackend() === 'in-process';
 let client: MongoClient;

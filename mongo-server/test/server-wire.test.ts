@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import net from 'node:net';
 import { deserialize, serialize, type Document } from 'bson';
-import { mongoUrl, uniqueDbName } from '../../test/helpers/mongo';
+import { mongoUrl, uniqueDbName } from '../../test/support/mongo';
 
 const sockets: net.Socket[] = [];
 afterEach(() => {

@@ -1,7 +1,7 @@
 // DER: SEQUENCE of OCTET STRING only (the whole of kruptein's schema).
 // Hand-written rather than asn1.js: this one shape is ~40 lines, strict (definite minimal lengths, no
 // trailing bytes), allocation-light, and keeps asn1.js (+ bn.js) out of our direct dependencies.
-// Output is byte-identical to asn1.js's encoder for kruptein's schema (checked in test/crypto-compat).
+// Output is byte-identical to asn1.js's encoder for kruptein's schema (checked in test/unit/crypto-compat.test.ts).
 
 const TAG_SEQUENCE = 0x30;
 const TAG_OCTET_STRING = 0x04;
