@@ -20,6 +20,7 @@ const store = MongoStore.create({
   mongoUrl: mongo.url,
   dbName: process.env.MONGO_DB ?? 'connect-mongo-next-example',
   ttl: 14 * 24 * 60 * 60, // seconds; used when the cookie has no maxAge
+  mongoOptions: { serverSelectionTimeoutMS: 5000 }, // while MongoDB is down, fail requests after 5 s, not 30
 });
 
 const app = express();

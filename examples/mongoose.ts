@@ -16,11 +16,9 @@ declare module 'express-session' {
 const mongo = await startExampleMongo();
 const dbName = process.env.MONGO_DB ?? 'connect-mongo-next-example';
 
-// Mongoose ships its own copy of the driver; when its version differs from yours the two MongoClient
-// types are nominally different (private fields), hence the cast. At run time it is the same API.
-type StoreClient = NonNullable<Parameters<typeof MongoStore.create>[0]['client']>;
+// Mongoose ships its own copy of the driver; `client` accepts it whatever its version, no cast needed.
 const connection = await mongoose.connect(mongo.url, { dbName });
-const store = MongoStore.create({ client: connection.connection.getClient() as unknown as StoreClient });
+const store = MongoStore.create({ client: connection.connection.getClient() });
 // Or, without waiting at startup:
 //   clientPromise: mongoose.connect(url, { dbName }).then((m) => m.connection.getClient())
 

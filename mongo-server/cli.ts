@@ -3,12 +3,16 @@
 //   npm run test-server -- --replset 3 [--port 27017]     (a replica set on ports 27017, 27018, 27019)
 import { parseArgs } from 'node:util';
 import { TestMongoServer, startReplicaSet, type UserSpec } from '.';
+import { flagsKeptByNpm } from './npm-flags';
 
 function fail(message: string): never {
   console.error(`test-server: ${message}`);
   console.error('usage: npm run test-server -- [--replset MEMBERS] [--port N] [--ttl-monitor-sleep-secs N] [--user name:password]...');
   process.exit(2);
 }
+
+const keptByNpm = flagsKeptByNpm('test-server', ['port', 'ttl-monitor-sleep-secs', 'user'], process.argv.slice(2), process.env);
+if (keptByNpm) fail(keptByNpm);
 
 let values;
 try {

@@ -4,6 +4,7 @@
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$repo"
+. scripts/no-colour.sh
 results="$repo/.tmp/test-results"
 mkdir -p "$results" .tmp/pack
 rm -f .tmp/pack/*.tgz
@@ -29,7 +30,8 @@ pass "package contents"
 npx publint run "$tarball" --strict --level suggestion
 pass "publint --strict"
 
-npx attw "$tarball" --profile strict
+# attw colours its table whatever NO_COLOR says; it has a flag instead.
+npx attw "$tarball" --profile strict ${NO_COLOR:+--no-color}
 pass "attw (node10, node16-cjs, node16-esm, bundler)"
 
 node --import tsx scripts/smoke-package.ts "$tarball"

@@ -5,6 +5,7 @@
 # the run unless driver N is the one that actually loaded.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
+. "$repo/scripts/no-colour.sh"
 results="$repo/.tmp/test-results"
 mkdir -p "$results"
 

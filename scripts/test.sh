@@ -6,6 +6,11 @@
 set -Eeuo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
+. scripts/no-colour.sh
+
+echo "npm test: every check, about 6-8 minutes on 2 cores (the durations are listed at the end)."
+echo "Faster while working: npm run test:unit (vitest only), npx vitest run test/<file>.test.ts (one file),"
+echo "bash scripts/driver-matrix.sh 6 (one other driver); see the README's Development section."
 results=.tmp/test-results
 rm -rf "$results" && mkdir -p "$results"
 

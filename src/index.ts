@@ -5,6 +5,7 @@ import { MongoStore } from './mongo-store';
 export { MongoStore };
 export default MongoStore;
 export type { ConnectMongoOptions } from './mongo-store';
+export type { MongoClientLike } from './connection/options';
 export type { InternalSessionType } from './document/types';
 export { createKrupteinAdapter, createWebCryptoAdapter } from './crypto';
 export type { CryptoAdapter, CryptoOptions, WebCryptoAdapterOptions } from './crypto';

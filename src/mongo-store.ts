@@ -9,6 +9,7 @@ import { CommandBatcher } from './batching/command-batcher';
 import { isNamespaceMissing } from './batching/driver-errors';
 import { settle, type Callback } from './callback';
 import type { ConnectionOptions } from './connection/options';
+import { warnConnectFailed } from './connection/failure';
 import { ConnectionResolver } from './connection/resolver';
 import { debug } from './debug';
 import { SessionCodec } from './document/codec';
@@ -24,6 +25,7 @@ import { SessionOps } from './operations/session-ops';
 import { Writes } from './operations/writes';
 import { ByUser, assertUserId, type UserSession } from './queries/by-user';
 import { Listing, type EntriesOptions } from './queries/listing';
+import { warnUnknownOptions } from './unknown-options';
 
 /** Everything connect-mongo 6 accepts. */
 export type ConnectMongoOptions<T extends SessionData = SessionData> = ConnectionOptions & ExpiryOptions & SerializerOptions<T>;
@@ -46,6 +48,7 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
   constructor(options: ConnectMongoOptions<T>) {
     super();
     if (typeof options !== 'object' || options === null) throw new TypeError('connect-mongo: options must be an object');
+    warnUnknownOptions(options);
     // Every option is checked before anything is opened, so a bad option leaves nothing behind.
     const expiry = resolveExpiryOptions(options);
     const documents = resolveDocumentOptions<T>(options);
@@ -70,7 +73,7 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
     this.sweeper.start(() => this.sweep());
     // Connect right away, as connect-mongo does, so the TTL index exists before the first request. A failure
     // is reported here and retried by the next call; it never becomes an unhandled rejection.
-    this.connection.collection().catch((err) => this.report('could not connect to MongoDB', err));
+    this.connection.collection().catch((err) => this.report(this.connection.describeFailure(err), err, true));
     debug('store created');
   }
 
@@ -228,11 +231,15 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
     }
   }
 
-  /** Background failures: always to debug; to 'error' listeners only, since an unheard 'error' event throws. */
-  private report(what: string, err: unknown): void {
+  /**
+   * Background failures: always to debug; to 'error' listeners only, since an unheard 'error' event throws.
+   * With `warnIfUnheard` and no listener, a process warning instead: a failed connection must not be silent.
+   */
+  private report(what: string, err: unknown, warnIfUnheard = false): void {
     if (this.closing) return;
     debug('%s: %s', what, (err as Error)?.message);
     if (this.listenerCount('error') > 0) this.emit('error', new Error(`connect-mongo: ${what}`, { cause: err }));
+    else if (warnIfUnheard) warnConnectFailed(`connect-mongo: ${what}`);
   }
 }
 

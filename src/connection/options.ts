@@ -1,7 +1,18 @@
 // mongoUrl + mongoOptions | clientPromise | client, dbName, collectionName, writeOperationOptions, readPreference:
 // types and checks.
-import type { MongoClient, MongoClientOptions, ReadPreferenceLike, WriteConcernSettings } from 'mongodb';
-import { checkOptions, isBoolean, isPlainObject, isString, optional, type Check, type Rules } from '../option-checks';
+import type { MongoClientOptions, ReadPreferenceLike, WriteConcernSettings } from 'mongodb';
+import { checkOptions, isBoolean, isPlainObject, isString, optional, typoHint, type Check, type Rules } from '../option-checks';
+
+/**
+ * What the store calls on a client. Structural on purpose: a MongoClient of any driver 5–7 fits, including
+ * the copy Mongoose bundles, whose class is a separate declaration from the app's `mongodb` (private fields
+ * make two copies of MongoClient incompatible types, even of the same version).
+ */
+export interface MongoClientLike {
+  db(dbName?: string): { collection(name: string, options?: object): object };
+  connect(): Promise<unknown>;
+  close(): Promise<void>;
+}
 
 export interface ConnectionOptions {
   /** Connection string; the store opens (and closes) its own client. Wins over clientPromise and client. */
@@ -9,8 +20,9 @@ export interface ConnectionOptions {
   /** Options for the client opened from mongoUrl. */
   mongoOptions?: MongoClientOptions;
   /** e.g. `mongoose.connect(url).then((m) => m.connection.getClient())`. Wins over client. */
-  clientPromise?: Promise<MongoClient>;
-  client?: MongoClient;
+  clientPromise?: Promise<MongoClientLike>;
+  /** A MongoClient (of any supported driver, Mongoose's own included). */
+  client?: MongoClientLike;
   /** Defaults to the database named in the connection string. */
   dbName?: string;
   /** Defaults to 'sessions'. */
@@ -29,18 +41,24 @@ export interface ConnectionOptions {
   closeClient?: boolean;
 }
 
-/** Explains why a value is not a usable MongoClient, or returns null. Duck-typed: Mongoose bundles its own driver copy. */
-export function clientProblem(value: unknown): string | null {
-  if (typeof value !== 'object' || value === null) return 'must be a MongoClient';
-  const v = value as Record<string, unknown>;
+/**
+ * Why a value is not a usable MongoClient, as the rest of a sentence starting with the option's name (`client`
+ * "is …", `clientPromise` "resolved to …"), or null. Duck-typed: Mongoose bundles its own driver copy.
+ */
+export function clientProblem(value: unknown, promised = false): string | null {
+  const verb = promised ? 'resolved to' : 'is';
+  const v = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
   if (typeof v.getClient === 'function') {
-    return 'is a Mongoose Connection, not a MongoClient: pass `connection.getClient()` instead';
+    const fix = promised ? 'resolve it to `connection.getClient()`, e.g. `connection.asPromise().then((c) => c.getClient())`' : 'pass `connection.getClient()` instead';
+    return `${verb} a Mongoose Connection, not a MongoClient: ${fix}`;
   }
   if (typeof (v.connection as Record<string, unknown> | undefined)?.getClient === 'function') {
-    return 'is a Mongoose instance, not a MongoClient: pass `mongoose.connection.getClient()` instead';
+    const fix = promised ? 'use `mongoose.connect(url).then((m) => m.connection.getClient())`' : 'pass `mongoose.connection.getClient()` instead';
+    return `${verb} a Mongoose instance, not a MongoClient: ${fix}`;
   }
   if (typeof v.db !== 'function' || typeof v.close !== 'function') {
-    return 'must be a MongoClient (an object with db() and close() methods)';
+    const what = promised ? `resolved to ${value === null ? 'null' : typeof value}, not a MongoClient` : 'must be a MongoClient';
+    return `${what} (an object with db() and close() methods)`;
   }
   return null;
 }
@@ -81,8 +99,10 @@ const rules: Rules = {
 export function checkConnectionOptions(options: ConnectionOptions): void {
   // connect-mongo tests truthiness, so an empty or null value counts as missing too.
   if (!options.mongoUrl && !options.clientPromise && !options.client) {
+    // A typo such as `mongourl` lands here; the warning about it might never be printed before this throws.
+    const hint = typoHint(options, ['mongoUrl', 'clientPromise', 'client']);
     throw new TypeError(
-      'connect-mongo: You must provide either mongoUrl|clientPromise|client in options (one of `mongoUrl`, `clientPromise` or `client` is required)',
+      `connect-mongo: You must provide either mongoUrl|clientPromise|client in options (one of \`mongoUrl\`, \`clientPromise\` or \`client\` is required${hint})`,
     );
   }
   checkOptions(rules, options as Record<string, unknown>);

@@ -2,7 +2,8 @@
 import { MongoClient } from 'mongodb';
 import type { Collection, Document, MongoClientOptions, ReadPreferenceLike, WriteConcernSettings } from 'mongodb';
 import { debug } from '../debug';
-import { checkConnectionOptions, clientProblem, type ConnectionOptions } from './options';
+import { clientAddress, connectFailure } from './failure';
+import { checkConnectionOptions, clientProblem, type ConnectionOptions, type MongoClientLike } from './options';
 
 const noop = () => {};
 
@@ -18,16 +19,18 @@ export class ConnectionResolver<TSchema extends Document> {
   private readonly readPreference: ReadPreferenceLike;
   /** The collection as the client sees it (its own read preference), for `collectionP`. */
   private plain: Collection<TSchema> | null = null;
-  private readonly acquire: () => Promise<MongoClient>;
+  private readonly acquire: () => Promise<MongoClientLike>;
   /** Connect + prepare in flight or done. A failed attempt is dropped so that the next call retries. */
   private pending: Promise<Collection<TSchema>> | null = null;
   /** The collection once connected and prepared: lets each operation skip awaiting `pending` again. */
   private connected: Collection<TSchema> | null = null;
   /** The client of the last successful attempt: the one close() closes. */
-  private client: MongoClient | null = null;
+  private client: MongoClientLike | null = null;
   /** A client whose connect() is in flight: close() aborts it instead of waiting out server selection. */
-  private connecting: MongoClient | null = null;
-  private readonly fallbackClient: (() => Promise<MongoClient | null>) | null;
+  private connecting: MongoClientLike | null = null;
+  private readonly fallbackClient: (() => Promise<MongoClientLike | null>) | null;
+  /** The hosts of the client last tried, for error messages. */
+  private address = '';
 
   /** `prepare` runs once per successful connection (TTL index); it must not reject. */
   constructor(
@@ -49,6 +52,7 @@ export class ConnectionResolver<TSchema extends Document> {
       const { mongoUrl, mongoOptions } = options;
       // Parsing the URL now turns a malformed connection string into a construction-time error.
       let first: MongoClient | null = openClient(mongoUrl, mongoOptions);
+      this.address = clientAddress(first);
       this.acquire = async () => {
         const client = first ?? new MongoClient(mongoUrl, mongoOptions);
         first = null;
@@ -68,7 +72,8 @@ export class ConnectionResolver<TSchema extends Document> {
       this.acquire = () => promise;
       this.fallbackClient = () => promise.then((c) => (clientProblem(c) ? null : c), () => null);
     } else {
-      const client = options.client as MongoClient;
+      const client = options.client as MongoClientLike;
+      this.address = clientAddress(client);
       // Connected explicitly (a no-op once connected): a client whose first connect failed stays closed
       // in driver 7, and only connect() brings it back; a failure here is retried by the next call.
       this.acquire = async () => {
@@ -107,7 +112,12 @@ export class ConnectionResolver<TSchema extends Document> {
     return this.pending;
   }
 
-  private async connectClient(client: MongoClient): Promise<void> {
+  /** One line for the 'error' event: where the store tried to connect, and why that failed. */
+  describeFailure(err: unknown): string {
+    return connectFailure(err, this.address);
+  }
+
+  private async connectClient(client: MongoClientLike): Promise<void> {
     this.connecting = client;
     try {
       await client.connect();
@@ -118,12 +128,13 @@ export class ConnectionResolver<TSchema extends Document> {
 
   private async connect(): Promise<Collection<TSchema>> {
     const client = await this.acquire();
-    const problem = clientProblem(client);
-    if (problem) throw new TypeError(`connect-mongo: the value \`clientPromise\` resolved to ${problem}`);
+    const problem = clientProblem(client, true);
+    if (problem) throw new TypeError(`connect-mongo: option \`clientPromise\` ${problem}`);
     this.client = client;
+    // Typed by the app's driver; a client of another copy (Mongoose's) returns the same API at run time.
     const db = client.db(this.dbName);
-    this.plain = db.collection<TSchema>(this.collectionName);
-    const collection = db.collection<TSchema>(this.collectionName, { readPreference: this.readPreference });
+    this.plain = db.collection(this.collectionName) as Collection<TSchema>;
+    const collection = db.collection(this.collectionName, { readPreference: this.readPreference }) as Collection<TSchema>;
     debug('connected to collection %s', this.collectionName);
     await this.prepare(collection);
     return collection;

@@ -9,8 +9,11 @@ export interface RunningExample {
   url: string;
   child: ChildProcess;
   output(): string;
-  /** Sends `signal` to the app's whole process group and resolves once every process in it is gone. */
-  stop(signal?: NodeJS.Signals): Promise<ExampleStopped>;
+  /**
+   * Sends `signal` to the app's whole process group (as Ctrl+C does), or with `to: 'process'` to the started
+   * process alone (as a process manager does to `npm start`), and resolves once every process in it is gone.
+   */
+  stop(signal?: NodeJS.Signals, to?: 'group' | 'process'): Promise<ExampleStopped>;
 }
 
 export interface ExampleStopped {
@@ -52,8 +55,9 @@ export function startExample({ command, file, env = {}, timeoutMs = 45_000 }: Ex
 
   // Like Ctrl+C in a terminal, the signal goes to the whole process group (npm does not pass SIGTERM on to
   // its script), so the app itself receives it. Anything still alive 10 s later is SIGKILLed.
-  const stop = async (signal: NodeJS.Signals = 'SIGINT'): Promise<ExampleStopped> => {
-    killGroup(signal);
+  const stop = async (signal: NodeJS.Signals = 'SIGINT', to: 'group' | 'process' = 'group'): Promise<ExampleStopped> => {
+    if (to === 'group') killGroup(signal);
+    else child.kill(signal);
     const killer = setTimeout(() => killGroup('SIGKILL'), 10_000);
     const code = await exited;
     await closed;
