@@ -20,7 +20,7 @@ export interface ElCell {
   p99Ratio: Spread;
 }
 
-async function elRound(bs: BenchStore, pool: { sid: string; session: Sess }[], ms: number, conc: number): Promise<ElRound> {
+export async function elRound(bs: BenchStore, pool: { sid: string; session: Sess }[], ms: number, conc: number): Promise<ElRound> {
   const h = monitorEventLoopDelay({ resolution: 1 });
   let pairs = 0;
   const t0 = performance.now();
