@@ -3,6 +3,7 @@
 import type { SessionData } from 'express-session';
 import { READ_OPTIONS } from '../batching/commands';
 import type { Coll } from '../batching/coalescer';
+import { DECRYPT_SLICE, nextTurn } from '../batching/turns';
 import type { SessionCodec } from '../document/codec';
 import type { ExpiryPolicy } from '../expiry/policy';
 
@@ -25,8 +26,11 @@ export class Listing<T extends SessionData> {
   async all(collection: Coll): Promise<T[]> {
     const docs = await collection.find(this.expiry.liveFilter(new Date()), READ_OPTIONS).toArray();
     const sessions: T[] = [];
-    for (const doc of docs) {
-      const session = await this.codec.decode(doc);
+    const slice = this.codec.encrypts ? DECRYPT_SLICE : Infinity;
+    for (let i = 0; i < docs.length; i++) {
+      if (i > 0 && i % slice === 0) await nextTurn();
+      let session = this.codec.decode(docs[i]);
+      if (session instanceof Promise) session = await session; // a foreign adapter, or a key being derived
       if (session !== null) sessions.push(session); // null: undecryptable, with onDecryptError: 'miss'
     }
     return sessions;
@@ -46,7 +50,10 @@ export class Listing<T extends SessionData> {
   async *entries(collection: Coll, options: EntriesOptions = {}): AsyncGenerator<[string, T]> {
     const cursor = collection.find(this.expiry.liveFilter(new Date()), { ...READ_OPTIONS, batchSize: STREAM_BATCH });
     try {
+      const slice = this.codec.encrypts ? DECRYPT_SLICE : Infinity;
+      let n = 0;
       for await (const doc of cursor) {
+        if (++n % slice === 0) await nextTurn();
         let session: T | null;
         try {
           session = await this.codec.decode(doc);
