@@ -59,13 +59,13 @@ export function config(quick: boolean): Config {
         expressSec: 3,
         expressConnections: 10,
         allN: 2000,
-        allRounds: 3,
+        allRounds: 9,
         commandsReps: 10,
         overheadRounds: 11,
         growthSizes: [1000, 10_000, 100_000],
         growthRounds: 5,
         growthAllMax: 100_000,
-        sizeRounds: 5,
+        sizeRounds: 3,
         sessionSizes: [1024, 16 * 1024, 256 * 1024],
       };
 }

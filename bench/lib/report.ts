@@ -142,7 +142,7 @@ export function markdown(r: Results): string {
   L.push(`- Ours: ${m.oursSource} (commit ${m.commit}); theirs: ${m.theirsSource} (connect-mongo ${m.versions['connect-mongo']} installed)`);
   L.push(`- Ratios are ours / connect-mongo, per interleaved round: median (min–max). Identical code varies ±10–15 % run to run.`, '');
   if (r.targets?.length) {
-    L.push('## Targets (issue 6)', '', '| Target | Figure | Holds |', '|---|---|---|');
+    L.push('## Targets', '', '| Target | Figure | Holds |', '|---|---|---|');
     for (const t of r.targets) L.push(`| ${t.target} | ${t.figure} | ${t.holds === null ? '—' : t.holds ? 'yes' : '**no**'} |`);
     L.push('');
   }
@@ -254,8 +254,35 @@ export function readmeBlock(r: Results): string {
     L.push(`| commands per request: ${ret.map((c) => c.scenario).join(' / ')} | ${ret.map((c) => c.ours.perRequest).join(' / ')} | ${ret.map((c) => c.theirs.perRequest).join(' / ')} | |`);
   }
   L.push('');
+  if (r.overhead?.ops.length) {
+    L.push('What encryption adds to our own plain store (ours encrypted vs ours plain, interleaved; per-round difference, median (min…max)):', '');
+    L.push('| Mode | get, one at a time | set, one at a time | event-loop p99, 200 concurrent get+set |', '|---|--:|--:|--:|');
+    for (const mode of ['webcrypto', 'kruptein']) {
+      const o = (op: string) => r.overhead!.ops.find((x) => x.mode === mode && x.op === op);
+      const e = r.overhead.eventLoop.find((x) => x.mode === mode);
+      const extra = (c: OverheadResults['ops'][number] | undefined) => (c ? `+${fr(c.extraUs.median)} µs (${fr(c.extraUs.min)}…${fr(c.extraUs.max)}) over ${plainNum(med(c.cell.theirs.cpuUsPerOp))}` : '—');
+      const el = e ? `${f(med(e.encrypted.map((x) => x.p99Ms)), 1)} vs ${f(med(e.plain.map((x) => x.p99Ms)), 1)} ms (${sp(e.p99Ratio)}×)` : '—';
+      if (o('get-hit') || e) L.push(`| ${mode} | ${extra(o('get-hit'))} | ${extra(o('set-update'))} | ${el} |`);
+    }
+    L.push('');
+  }
+  if (r.growth?.length) {
+    L.push('As the collection grows (plain; ours / connect-mongo; wall times against the test server):', '');
+    L.push('| Sessions | get µs | set µs | length() ms | all() ms | all() heap MB | entries() peak heap MB | ids() ms | sweep of N/10 expired, ms | clear() ms |', '|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
+    for (const c of r.growth) {
+      const pair = (a: number | undefined, b: number | undefined, fmt: (x: number) => string) => (a === undefined || b === undefined ? '—' : `${fmt(a)} / ${fmt(b)}`);
+      L.push(
+        `| ${sessionsLabel(c.sessions)} | ${pair(med(c.get.ours.cpuUsPerOp), med(c.get.theirs.cpuUsPerOp), plainNum)} | ${pair(med(c.set.ours.cpuUsPerOp), med(c.set.theirs.cpuUsPerOp), plainNum)} | ${pair(med(c.length.ours), med(c.length.theirs), ms)} | ${pair(c.all?.ours.ms, c.all?.theirs.ms, ms)} | ${pair(c.all?.ours.heapMB, c.all?.theirs.heapMB, mb)} | ${mb(c.entries.heapMB)} | ${ms(c.ids.ms)} | ${ms(c.sweep.ms)} | ${ms(c.clear.ms)} |`,
+      );
+    }
+    L.push('');
+  }
+  const over = r.size?.limit.filter((p) => !p.ok) ?? [];
+  if (over.length) {
+    L.push(`Over MongoDB's 16 MiB document limit: ${over.map((p) => `${p.side === 'ours' ? 'ours' : 'connect-mongo'} (${(p.bytes / 2 ** 20).toFixed(1)} MiB of JSON) fails with \`${p.error}\`, commands sent: ${p.commands.join(', ') || 'none'}`).join('; ')}.`, '');
+  }
   if (r.targets?.length) {
-    L.push('| Target (issue 6) | Holds |', '|---|---|');
+    L.push('| Target | Holds |', '|---|---|');
     for (const t of r.targets) L.push(`| ${t.target}: ${t.figure} | ${t.holds === null ? '—' : t.holds ? 'yes' : '**no**'} |`);
     L.push('');
   }
