@@ -43,16 +43,20 @@ const SALT_BYTES = 128;
 const TAG_LENGTH = 16;
 const KEY_CACHE_LIMIT = 1_000;
 
-/** What encrypt and decrypt need, resolved once per adapter. */
-type KrupteinConfig = KrupteinSettings & { readonly ownSalt: Buffer };
+/**
+ * What encrypt and decrypt need, resolved once per adapter. `textEnc` maps a text's characters to the
+ * UTF-8 bytes kruptein writes: base64 and hex texts are ASCII, where latin1 gives the same bytes for less
+ * work; latin1/binary texts have characters above 0x7f, which UTF-8 writes as two bytes.
+ */
+type KrupteinConfig = KrupteinSettings & { readonly ownSalt: Buffer; readonly textEnc: BufferEncoding };
 
 /** The E-encoded text of `bytes`, as the UTF-8 bytes the DER holds. */
 function text(c: KrupteinConfig, bytes: Buffer): Buffer {
-  return Buffer.from(bytes.toString(c.enc), 'utf8');
+  return Buffer.from(bytes.toString(c.enc), c.textEnc);
 }
 
-// The texts go to OpenSSL and into the DER as strings: Node encodes them to UTF-8 on the way, so no
-// intermediate Buffer is made for them (less garbage per write).
+// The texts go to OpenSSL and into the DER as strings, encoded on the way, so no intermediate Buffer is
+// made for them (less garbage per write).
 function encryptWith(c: KrupteinConfig, k: KeyObject, plaintext: string): string {
   const { aead, enc, hashing, ivLength } = c;
   const pt = JSON.stringify(plaintext);
@@ -70,10 +74,10 @@ function encryptWith(c: KrupteinConfig, k: KeyObject, plaintext: string): string
   const head = cipher.update(pt, 'utf8');
   const tail = cipher.final(); // empty for GCM and the stream modes
   const ctText = (tail.length === 0 ? head : Buffer.concat([head, tail])).toString(enc);
-  const hmacText = createHmac(hashing, k).update(ctText, 'utf8').digest().toString(enc);
+  const hmacText = createHmac(hashing, k).update(ctText, c.textEnc).digest().toString(enc);
   const fields: (string | Uint8Array)[] = [ctText, hmacText, iv, c.ownSalt];
   if (aead) fields.push((cipher as CipherGCM).getAuthTag(), aad!.toString(enc));
-  return encodeDerOctetSequence(fields).toString(enc);
+  return encodeDerOctetSequence(fields, c.textEnc).toString(enc);
 }
 
 function parse(c: KrupteinConfig, stored: string): Buffer[] {
@@ -92,13 +96,13 @@ function decipherRecord(c: KrupteinConfig, k: KeyObject, fields: Buffer[]): stri
     if (c.aead) {
       const d = decipher as DecipherGCM;
       d.setAuthTag(tag);
-      const aad = Buffer.from(aadText.toString('utf8'), c.enc);
+      const aad = Buffer.from(aadText.toString(c.textEnc), c.enc);
       // The AAD text sits outside the HMAC and lenient decoding ignores stray characters: insist on the
       // canonical text kruptein writes so that no altered record is accepted.
       if (!text(c, aad).equals(aadText)) throw new Error('non-canonical AAD');
       d.setAAD(aad);
     }
-    const ct = Buffer.from(ctText.toString('utf8'), c.enc);
+    const ct = Buffer.from(ctText.toString(c.textEnc), c.enc);
     const head = decipher.update(ct);
     const tail = decipher.final(); // empty for GCM and the stream modes
     return (tail.length === 0 ? head : Buffer.concat([head, tail])).toString('utf8');
@@ -171,7 +175,8 @@ async function decryptAny(c: KrupteinConfig, caches: SaltKeyCache[], ciphertext:
 export function createKrupteinAdapter(options: CryptoOptions): CryptoAdapter {
   const { secrets, keyLength, settings } = resolveKrupteinOptions(options);
   // Our own salt: drawn once, so encryption never derives again.
-  const c: KrupteinConfig = { ...settings, ownSalt: randomBytes(SALT_BYTES) };
+  const textEnc = settings.enc === 'latin1' || settings.enc === 'binary' ? 'utf8' : 'latin1';
+  const c: KrupteinConfig = { ...settings, ownSalt: randomBytes(SALT_BYTES), textEnc };
   const derivers = secrets.map((secret) => new KeyDeriver(secret, ITERATIONS, keyLength, c.hashing));
   const caches = derivers.map((d) => new SaltKeyCache(d, c.ownSalt, KEY_CACHE_LIMIT));
   const own = caches[0].own;
