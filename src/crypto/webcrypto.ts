@@ -107,7 +107,8 @@ function decryptWith(c: WebCryptoConfig, k: KeyObject, payload: string, aad?: Bu
       decipher.setAuthTag(bytes.subarray(bytes.length - GCM_TAG_LENGTH));
       if (aad) decipher.setAAD(aad);
       const body = decipher.update(bytes.subarray(ivLength, bytes.length - GCM_TAG_LENGTH));
-      return Buffer.concat([body, decipher.final()]).toString('utf8');
+      const tail = decipher.final(); // empty for GCM: no copy of the body
+      return (tail.length === 0 ? body : Buffer.concat([body, tail])).toString('utf8');
     }
     const decipher = createDecipheriv('aes-256-cbc', k, iv);
     const body = Buffer.concat([decipher.update(bytes.subarray(ivLength)), decipher.final()]);
