@@ -7,7 +7,6 @@ import { Store, type SessionData } from 'express-session';
 import type { Collection } from 'mongodb';
 import { CommandBatcher } from './batching/command-batcher';
 import { isNamespaceMissing } from './batching/driver-errors';
-import { DECRYPT_SLICE } from './batching/turns';
 import { settle, type Callback } from './callback';
 import type { ConnectionOptions } from './connection/options';
 import { ConnectionResolver } from './connection/resolver';
@@ -56,7 +55,7 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
     this.updates = new DocumentUpdates(documents);
     this.connection = new ConnectionResolver<SessionDocument>(options, (collection) => this.prepare(collection));
     const write = this.connection.writeOptions;
-    this.batcher = new CommandBatcher(write, { readSlice: documents.encryption ? DECRYPT_SLICE : undefined });
+    this.batcher = new CommandBatcher(write, { slicedReads: documents.encryption !== null });
     const { codec, updates, batcher } = this;
     this.writes = new Writes<T>({ codec, updates, expiry: this.expiry, batcher, write, userId: documents.userId });
     this.listing = new Listing<T>(this.expiry, codec);

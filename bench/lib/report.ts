@@ -79,7 +79,7 @@ export function evaluateTargets(r: Results): Target[] {
     for (const c of r.overhead.ops) {
       t.push({
         target: `${c.mode}: ${c.op} c=1 client CPU ≤ ours plain + ${OVERHEAD_US} µs`,
-        figure: `+${fr(c.extraUs.median)} µs (${fr(c.extraUs.min)}…${fr(c.extraUs.max)}); ${plainNum(med(c.cell.ours.cpuUsPerOp))} vs ${plainNum(med(c.cell.theirs.cpuUsPerOp))}`,
+        figure: `+${fr(c.extraUs.median)} µs (${fr(c.extraUs.min)}…${fr(c.extraUs.max)}); ${plainNum(med(c.cell.ours.cpuUsPerOp))} vs ${plainNum(med(c.cell.theirs.cpuUsPerOp))}; user-space CPU only +${fr(c.extraUserUs.median)} µs`,
         holds: c.extraUs.median <= OVERHEAD_US,
       });
     }
@@ -171,10 +171,14 @@ export function markdown(r: Results): string {
   if (r.overhead?.ops.length) {
     L.push('## Encryption overhead: ours encrypted vs ours plain (concurrency 1, interleaved rounds)', '');
     L.push('Each round pairs the encrypted store with our plain store measured right before or after it; "extra" is the per-round difference in client CPU.', '');
-    L.push('| Mode | Op | CPU µs/op encrypted | plain | extra µs (min…max) | ops/s encrypted | plain |', '|---|---|--:|--:|--:|--:|--:|');
+    L.push('| Mode | Op | CPU µs/op encrypted | plain | extra µs (min…max) | extra, % of plain | user-space CPU µs/op encrypted | plain | extra µs (min…max) | ops/s encrypted | plain |', '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
     for (const o of r.overhead.ops) {
       const c = o.cell;
-      L.push(`| ${o.mode} | ${o.op} | ${plainNum(med(c.ours.cpuUsPerOp))} | ${plainNum(med(c.theirs.cpuUsPerOp))} | +${fr(o.extraUs.median)} (${fr(o.extraUs.min)}…${fr(o.extraUs.max)}) | ${f(med(c.ours.opsPerSec))} | ${f(med(c.theirs.opsPerSec))} |`);
+      const u = (side: 'ours' | 'theirs') => plainNum(med(c[side].userUsPerOp ?? []));
+      const pct = f((100 * o.extraUs.median) / med(c.theirs.cpuUsPerOp));
+      L.push(
+        `| ${o.mode} | ${o.op} | ${plainNum(med(c.ours.cpuUsPerOp))} | ${plainNum(med(c.theirs.cpuUsPerOp))} | +${fr(o.extraUs.median)} (${fr(o.extraUs.min)}…${fr(o.extraUs.max)}) | ${pct} % | ${u('ours')} | ${u('theirs')} | +${fr(o.extraUserUs.median)} (${fr(o.extraUserUs.min)}…${fr(o.extraUserUs.max)}) | ${f(med(c.ours.opsPerSec))} | ${f(med(c.theirs.opsPerSec))} |`,
+      );
     }
     L.push('');
     if (r.overhead.eventLoop.length) {
@@ -260,7 +264,8 @@ export function readmeBlock(r: Results): string {
     for (const mode of ['webcrypto', 'kruptein']) {
       const o = (op: string) => r.overhead!.ops.find((x) => x.mode === mode && x.op === op);
       const e = r.overhead.eventLoop.find((x) => x.mode === mode);
-      const extra = (c: OverheadResults['ops'][number] | undefined) => (c ? `+${fr(c.extraUs.median)} µs (${fr(c.extraUs.min)}…${fr(c.extraUs.max)}) over ${plainNum(med(c.cell.theirs.cpuUsPerOp))}` : '—');
+      const extra = (c: OverheadResults['ops'][number] | undefined) =>
+        c ? `+${fr(c.extraUs.median)} µs (${fr(c.extraUs.min)}…${fr(c.extraUs.max)}) over ${plainNum(med(c.cell.theirs.cpuUsPerOp))}; user-space only +${fr(c.extraUserUs.median)}` : '—';
       const el = e ? `${f(med(e.encrypted.map((x) => x.p99Ms)), 1)} vs ${f(med(e.plain.map((x) => x.p99Ms)), 1)} ms (${sp(e.p99Ratio)}×)` : '—';
       if (o('get-hit') || e) L.push(`| ${mode} | ${extra(o('get-hit'))} | ${extra(o('set-update'))} | ${el} |`);
     }

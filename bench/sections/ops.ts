@@ -13,8 +13,8 @@ export interface OpsCell {
   mode: Mode;
   op: Op;
   concurrency: number;
-  ours: { opsPerRound: number; cpuUsPerOp: number[]; opsPerSec: number[] };
-  theirs: { opsPerRound: number; cpuUsPerOp: number[]; opsPerSec: number[] };
+  ours: { opsPerRound: number; cpuUsPerOp: number[]; opsPerSec: number[]; userUsPerOp?: number[] };
+  theirs: { opsPerRound: number; cpuUsPerOp: number[]; opsPerSec: number[]; userUsPerOp?: number[] };
   cpuRatio: Spread; // ours / theirs per round (lower is better)
   opsRatio: Spread; // ours / theirs per round (higher is better)
 }
@@ -89,14 +89,15 @@ export async function runCell(
   }
   const res = await interleave(rounds, (key) => round(sides[key], op, n[key], concurrency));
   const cpu = (rs: RoundResult[]) => rs.map((r) => r.cpuUs / r.ops);
+  const user = (rs: RoundResult[]) => rs.map((r) => r.userUs / r.ops);
   const tput = (rs: RoundResult[]) => rs.map((r) => (r.ops * 1000) / r.wallMs);
   const oc = cpu(res.ours), tc = cpu(res.theirs), ot = tput(res.ours), tt = tput(res.theirs);
   const cell: OpsCell = {
     mode,
     op,
     concurrency,
-    ours: { opsPerRound: n.ours, cpuUsPerOp: oc, opsPerSec: ot },
-    theirs: { opsPerRound: n.theirs, cpuUsPerOp: tc, opsPerSec: tt },
+    ours: { opsPerRound: n.ours, cpuUsPerOp: oc, opsPerSec: ot, userUsPerOp: user(res.ours) },
+    theirs: { opsPerRound: n.theirs, cpuUsPerOp: tc, opsPerSec: tt, userUsPerOp: user(res.theirs) },
     cpuRatio: spread(oc.map((v, i) => v / tc[i])),
     opsRatio: spread(ot.map((v, i) => v / tt[i])),
   };

@@ -16,6 +16,8 @@ export interface OverheadCell {
   cell: OpsCell;
   /** encrypted − plain client CPU per op, µs, per round (pairs measured back to back). */
   extraUs: Spread;
+  /** The same in user-space CPU only: without the kernel's socket work, the same for both and the noisiest part here. */
+  extraUserUs: Spread;
 }
 
 export interface OverheadElCell {
@@ -42,9 +44,14 @@ export async function runOverheadSection(cfg: Config, impls: { ours: Impl }, url
     };
     for (const op of ['get-hit', 'set-update'] as const) {
       const cell = await runCell(cfg, sides, mode, op, 1, cfg.overheadRounds);
-      const extra = spread(cell.ours.cpuUsPerOp.map((v, i) => v - cell.theirs.cpuUsPerOp[i]));
-      out.ops.push({ mode, op, cell, extraUs: extra });
-      log(`overhead ${mode.padEnd(9)} ${op.padEnd(10)} c=1: encrypted − plain ${extra.median.toFixed(1)} µs/op (${extra.min.toFixed(1)}…${extra.max.toFixed(1)})`);
+      const diff = (a: number[], b: number[]) => spread(a.map((v, i) => v - b[i]));
+      const extra = diff(cell.ours.cpuUsPerOp, cell.theirs.cpuUsPerOp);
+      const extraUser = diff(cell.ours.userUsPerOp!, cell.theirs.userUsPerOp!);
+      out.ops.push({ mode, op, cell, extraUs: extra, extraUserUs: extraUser });
+      log(
+        `overhead ${mode.padEnd(9)} ${op.padEnd(10)} c=1: encrypted − plain ${extra.median.toFixed(1)} µs/op (${extra.min.toFixed(1)}…${extra.max.toFixed(1)})`,
+        `| user CPU only ${extraUser.median.toFixed(1)} (${extraUser.min.toFixed(1)}…${extraUser.max.toFixed(1)})`,
+      );
     }
     for (const side of [sides.ours, sides.theirs]) {
       await side.bs.client.db(dbName).collection(side.bs.collectionName).drop().catch(() => {});

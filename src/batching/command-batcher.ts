@@ -25,11 +25,11 @@ export class CommandBatcher {
   private readonly writing = new Map<string, Promise<boolean>>();
 
   /**
-   * `w`: the options of every write command (the store's writeOperationOptions). `readSlice`: callers of
-   * a shared read resumed per event-loop turn (see turns.ts); all at once by default.
+   * `w`: the options of every write command (the store's writeOperationOptions). `slicedReads`: the
+   * callers of a shared read resume a slice per event-loop turn (see turns.ts), for decrypted sessions.
    */
-  constructor(w: WriteOptions, { readSlice = Infinity }: { readSlice?: number } = {}) {
-    this.reads = new Coalescer(findOne, (c, entries) => findBatch(c, entries, readSlice));
+  constructor(w: WriteOptions, { slicedReads = false }: { slicedReads?: boolean } = {}) {
+    this.reads = new Coalescer(findOne, (c, entries) => findBatch(c, entries, slicedReads));
     this.writes = new Coalescer(
       (c, _id, update) => upsertRetryingDuplicate(c, _id, update, w),
       (c, entries) => upsertBatch(c, entries, w),

@@ -6,7 +6,7 @@ import { debug } from '../debug';
 import type { SessionDocument } from '../document/types';
 import type { Coll, Entry } from './coalescer';
 import { failedStatements, isDuplicateKey } from './driver-errors';
-import { nextTurn } from './turns';
+import { decodeSlot } from './turns';
 
 export type Update = UpdateFilter<SessionDocument>;
 /** Options of every write command: the store's writeOperationOptions, as connect-mongo passes them. */
@@ -36,8 +36,8 @@ export async function findOne(collection: Coll, _id: string): Promise<SessionDoc
   return collection.findOne({ _id }, READ_OPTIONS);
 }
 
-/** `slice`: callers resumed per event-loop turn (each decodes its session as it resumes). */
-export async function findBatch(collection: Coll, entries: Entry<undefined, SessionDocument | null>[], slice = Infinity): Promise<void> {
+/** `sliced`: callers resume a slice per event-loop turn (each decrypts its session as it resumes; see turns.ts). */
+export async function findBatch(collection: Coll, entries: Entry<undefined, SessionDocument | null>[], sliced = false): Promise<void> {
   const ids = entries.map((e) => e._id);
   debug('get: %d sessions in one find', ids.length);
   let docs: SessionDocument[];
@@ -50,9 +50,10 @@ export async function findBatch(collection: Coll, entries: Entry<undefined, Sess
   }
   const byId = new Map<unknown, SessionDocument>();
   for (const doc of docs) byId.set(doc._id, doc);
-  for (let i = 0; i < entries.length; i++) {
-    if (i > 0 && i % slice === 0) await nextTurn();
-    entries[i].resolve(byId.get(entries[i]._id) ?? null);
+  for (const e of entries) {
+    const wait = sliced ? decodeSlot() : undefined;
+    if (wait) await wait;
+    e.resolve(byId.get(e._id) ?? null);
   }
 }
 

@@ -4,7 +4,7 @@ import type { SessionData } from 'express-session';
 import type { FindCursor } from 'mongodb';
 import { READ_OPTIONS } from '../batching/commands';
 import type { Coll } from '../batching/coalescer';
-import { DECRYPT_SLICE, nextTurn } from '../batching/turns';
+import { decodeSlot, nextTurn } from '../batching/turns';
 import type { SessionCodec } from '../document/codec';
 import type { SessionDocument } from '../document/types';
 import type { ExpiryPolicy } from '../expiry/policy';
@@ -49,11 +49,10 @@ export class Listing<T extends SessionData> {
 
   async all(collection: Coll): Promise<T[]> {
     const sessions: T[] = [];
-    const slice = this.codec.encrypts ? DECRYPT_SLICE : Infinity;
-    let n = 0;
     for await (const docs of batches(this.find(collection))) {
       for (const doc of docs) {
-        if (++n % slice === 0) await nextTurn();
+        const wait = this.codec.encrypts ? decodeSlot() : undefined;
+        if (wait) await wait;
         let session = this.codec.decode(doc);
         if (session instanceof Promise) session = await session; // a foreign adapter, or a key being derived
         if (session !== null) sessions.push(session); // null: undecryptable, with onDecryptError: 'miss'
@@ -78,11 +77,10 @@ export class Listing<T extends SessionData> {
 
   /** Streams [id, session] pairs, one or two cursor batches in memory at a time. */
   async *entries(collection: Coll, options: EntriesOptions = {}): AsyncGenerator<[string, T]> {
-    const slice = this.codec.encrypts ? DECRYPT_SLICE : Infinity;
-    let n = 0;
     for await (const docs of batches(this.find(collection))) {
       for (const doc of docs) {
-        if (++n % slice === 0) await nextTurn();
+        const wait = this.codec.encrypts ? decodeSlot() : undefined;
+        if (wait) await wait;
         let session: T | null;
         try {
           session = await this.codec.decode(doc);
