@@ -2,11 +2,10 @@
 // Per-op client CPU at concurrency 1 (one round trip each: nothing shared, nothing hidden by batching) and
 // the event-loop delay with 200 concurrent visitors (each a get then a set).
 import type { Config } from '../lib/config';
-import { interleave, log, runOps } from '../lib/measure';
-import { makeSession, newSid } from '../lib/session-data';
-import { makeStore, newClient, type Impl, type Mode, type Sess } from '../lib/stores';
+import { log } from '../lib/measure';
+import { makeStore, newClient, type Impl, type Mode } from '../lib/stores';
 import { median, spread, type Spread } from '../lib/stats';
-import { elRound, type ElRound } from './eventloop';
+import { eventLoopPair, type ElRound } from './eventloop';
 import { makePool, runCell, type OpsCell, type Side } from './ops';
 
 export interface OverheadCell {
@@ -63,28 +62,12 @@ export async function runOverheadSection(cfg: Config, impls: { ours: Impl }, url
 }
 
 async function eventLoopCell(cfg: Config, ours: Impl, url: string, dbName: string, mode: Mode): Promise<OverheadElCell> {
-  const sides = {} as Record<'ours' | 'theirs', { bs: ReturnType<typeof makeStore>; pool: { sid: string; session: Sess }[] }>;
-  for (const [key, m] of [['ours', mode], ['theirs', 'plain']] as const) {
-    const bs = makeStore(ours, m, await newClient(url), dbName, `ovh_el_${mode}_${key}`);
-    const pool = Array.from({ length: cfg.elConcurrency }, (_, i) => ({ sid: newSid(), session: makeSession(i) }));
-    await runOps(pool.length, 16, (i) => bs.set(pool[i].sid, pool[i].session));
-    sides[key] = { bs, pool };
-  }
-  const res = await interleave(cfg.elRounds, (key) => elRound(sides[key].bs, sides[key].pool, cfg.elMs, cfg.elConcurrency));
-  const cell: OverheadElCell = {
-    mode,
-    concurrency: cfg.elConcurrency,
-    encrypted: res.ours,
-    plain: res.theirs,
-    p99Ratio: spread(res.ours.map((r, i) => r.p99Ms / res.theirs[i].p99Ms)),
-  };
+  const res = await eventLoopPair(cfg, { ours: { impl: ours, mode }, theirs: { impl: ours, mode: 'plain' } }, url, dbName, `ovh_el_${mode}`);
+  const cell: OverheadElCell = { mode, concurrency: cfg.elConcurrency, encrypted: res.ours, plain: res.theirs, p99Ratio: res.p99Ratio };
+  const m = (rs: ElRound[], k: keyof ElRound) => median(rs.map((r) => r[k])).toFixed(k === 'pairsPerSec' ? 0 : 1);
   log(
-    `overhead event loop ${mode.padEnd(9)} p99 ms encrypted ${median(res.ours.map((r) => r.p99Ms)).toFixed(1)} plain ${median(res.theirs.map((r) => r.p99Ms)).toFixed(1)}`,
-    `ratio ${cell.p99Ratio.median.toFixed(2)} | pairs/s ${median(res.ours.map((r) => r.pairsPerSec)).toFixed(0)} / ${median(res.theirs.map((r) => r.pairsPerSec)).toFixed(0)}`,
+    `overhead event loop ${mode.padEnd(9)} p99 ms encrypted ${m(res.ours, 'p99Ms')} plain ${m(res.theirs, 'p99Ms')}`,
+    `ratio ${cell.p99Ratio.median.toFixed(2)} | pairs/s ${m(res.ours, 'pairsPerSec')} / ${m(res.theirs, 'pairsPerSec')}`,
   );
-  for (const key of ['ours', 'theirs'] as const) {
-    await sides[key].bs.client.db(dbName).collection(sides[key].bs.collectionName).drop().catch(() => {});
-    await sides[key].bs.store.close();
-  }
   return cell;
 }
