@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [--only=ops,eventloop,commands,express,all] [--modes=plain,webcrypto,kruptein]
+// npm run bench [-- --quick] [--only=ops,floor,overhead,eventloop,commands,express,all,growth,size] [--modes=plain,webcrypto,kruptein]
 // Our store beside connect-mongo 6.0.0, interleaved A/B rounds; writes bench/results/{latest|quick}.{md,json}.
 import os from 'node:os';
 import path from 'node:path';
@@ -15,15 +15,20 @@ import { runEventLoopSection } from './sections/eventloop';
 import { runCommandsSection } from './sections/commands';
 import { runExpressSection } from './sections/express';
 import { runAllSection } from './sections/all';
+import { runOverheadSection } from './sections/overhead';
+import { runGrowthSection } from './sections/growth';
+import { runSizeSection } from './sections/size';
+import { writeCharts } from './chart';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const arg = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
-const only = new Set((arg('only') ?? 'ops,floor,eventloop,commands,express,all').split(','));
+const SECTIONS = ['ops', 'floor', 'overhead', 'eventloop', 'commands', 'express', 'all', 'growth', 'size'];
+const only = new Set(arg('only')?.split(',') ?? SECTIONS);
 const modes = (arg('modes')?.split(',') ?? MODES) as Mode[];
 const control = (process.env.BENCH_OURS ?? 'src') !== 'src' || (process.env.BENCH_THEIRS ?? 'connect-mongo') !== 'connect-mongo';
 // Only a full default run replaces the committed latest.*; anything else goes to an ignored file.
-const outName = arg('out') ?? (control ? 'control' : quick ? 'quick' : only.size < 6 || modes.length < 3 ? 'partial' : 'latest');
+const outName = arg('out') ?? (control ? 'control' : quick ? 'quick' : SECTIONS.some((x) => !only.has(x)) || modes.length < 3 ? 'partial' : 'latest');
 const cfg = config(quick);
 gate.budgetMs = quick ? 10_000 : 90_000;
 
@@ -92,8 +97,11 @@ try {
   if (only.has('commands')) results.commands = await timed('commands', () => runCommandsSection(cfg, impls, server.url, dbName, modes));
   if (only.has('ops')) results.ops = await timed('ops', () => runOpsSection(cfg, impls, server.url, dbName, modes));
   if (only.has('floor') && modes.includes('plain')) results.floor = await timed('floor', () => runFloorSection(cfg, impls, server.url, dbName));
+  if (only.has('overhead')) results.overhead = await timed('overhead', () => runOverheadSection(cfg, impls, server.url, dbName, modes));
   if (only.has('eventloop')) results.eventLoop = await timed('eventloop', () => runEventLoopSection(cfg, impls, server.url, dbName, modes));
   if (only.has('all')) results.all = await timed('all', () => runAllSection(cfg, impls, server.url, dbName, modes));
+  if (only.has('growth')) results.growth = await timed('growth', () => runGrowthSection(cfg, impls, server.url, dbName));
+  if (only.has('size')) results.size = await timed('size', () => runSizeSection(cfg, impls, server.url, dbName));
   if (only.has('express')) {
     // Issue 6 asks for plain and WebCrypto end to end; kruptein's cost is already plain in the op figures.
     const e2eModes = modes.filter((m) => m !== 'kruptein');
@@ -113,5 +121,7 @@ writeFileSync(path.join(dir, `${outName}.json`), JSON.stringify(results, null, 2
 const md = markdown(results);
 writeFileSync(path.join(dir, `${outName}.md`), md + '\n');
 writeFileSync(path.join(dir, `${outName}-readme.md`), readmeBlock(results) + '\n');
+// The README's charts come from the committed full run only.
+if (outName === 'latest') writeCharts(results, dir);
 process.stdout.write(md + '\n');
 log(`wrote bench/results/${outName}.md and .json in ${results.meta.durationSec.toFixed(0)} s`);

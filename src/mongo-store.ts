@@ -58,7 +58,7 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
     this.updates = new DocumentUpdates(documents);
     this.connection = new ConnectionResolver<SessionDocument>(options, (collection) => this.prepare(collection));
     const write = this.connection.writeOptions;
-    this.batcher = new CommandBatcher(write);
+    this.batcher = new CommandBatcher(write, { slicedReads: documents.encryption !== null });
     const { codec, updates, batcher } = this;
     this.writes = new Writes<T>({ codec, updates, expiry: this.expiry, batcher, write, userId: documents.userId });
     this.listing = new Listing<T>(this.expiry, codec);

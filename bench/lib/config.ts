@@ -14,6 +14,12 @@ export interface Config {
   allN: number;
   allRounds: number;
   commandsReps: number;
+  overheadRounds: number; // ours encrypted vs ours plain, concurrency 1: a small difference needs more rounds
+  growthSizes: number[]; // stored sessions
+  growthRounds: number;
+  growthAllMax: number; // all() (every session in memory at once) up to this size
+  sizeRounds: number;
+  sessionSizes: number[]; // bytes of session JSON
 }
 
 export function config(quick: boolean): Config {
@@ -33,6 +39,12 @@ export function config(quick: boolean): Config {
         allN: 200,
         allRounds: 2,
         commandsReps: 2,
+        overheadRounds: 3,
+        growthSizes: [1000, 10_000],
+        growthRounds: 2,
+        growthAllMax: 10_000,
+        sizeRounds: 2,
+        sessionSizes: [1024, 16 * 1024, 256 * 1024],
       }
     : {
         quick,
@@ -47,7 +59,13 @@ export function config(quick: boolean): Config {
         expressSec: 3,
         expressConnections: 10,
         allN: 2000,
-        allRounds: 3,
+        allRounds: 9,
         commandsReps: 10,
+        overheadRounds: 11,
+        growthSizes: [1000, 10_000, 100_000],
+        growthRounds: 5,
+        growthAllMax: 100_000,
+        sizeRounds: 3,
+        sessionSizes: [1024, 16 * 1024, 256 * 1024],
       };
 }

@@ -6,6 +6,7 @@ export interface RoundResult {
   ops: number;
   wallMs: number;
   cpuUs: number; // total client CPU of the round
+  userUs: number; // of which user space (the rest is the kernel's: sockets, scheduling)
 }
 
 // No forced gc() between rounds: tried, it more than doubled the CPU per op of the round that followed
@@ -24,7 +25,7 @@ export async function runOps(n: number, concurrency: number, op: (i: number) => 
   await Promise.all(Array.from({ length: Math.min(concurrency, n) }, worker));
   const wallMs = performance.now() - t0;
   const c = process.cpuUsage(c0);
-  return { ops: n, wallMs, cpuUs: c.user + c.system };
+  return { ops: n, wallMs, cpuUs: c.user + c.system, userUs: c.user };
 }
 
 /** Busy and total jiffies of the whole machine (Linux /proc/stat), or undefined elsewhere. */

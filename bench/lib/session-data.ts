@@ -45,3 +45,14 @@ export function makeSession(i: number): Record<string, unknown> & { cookie: Cook
 export function touchUp(s: Record<string, unknown>): Record<string, unknown> {
   return { ...s, views: ((s.views as number) ?? 0) + 1, lastSeen: Date.now() };
 }
+
+/** A session grown to about `bytes` of JSON with more of what sessions hold (history entries, cart lines). */
+export function sizedSession(i: number, bytes: number): Record<string, unknown> & { cookie: Cookie } {
+  const s = makeSession(i);
+  const base = JSON.stringify(s).length;
+  if (bytes <= base) return s;
+  const item = (k: number) => ({ at: 1736850000000 + k, path: `/shop/item/${k}`, sku: `SKU-${10000 + k}`, qty: (k % 4) + 1 });
+  const itemBytes = JSON.stringify(item(0)).length + 1;
+  s.recent = Array.from({ length: Math.max(1, Math.round((bytes - base - 12) / itemBytes)) }, (_, k) => item(k));
+  return s;
+}

@@ -20,7 +20,7 @@ export interface ElCell {
   p99Ratio: Spread;
 }
 
-async function elRound(bs: BenchStore, pool: { sid: string; session: Sess }[], ms: number, conc: number): Promise<ElRound> {
+export async function elRound(bs: BenchStore, pool: { sid: string; session: Sess }[], ms: number, conc: number): Promise<ElRound> {
   const h = monitorEventLoopDelay({ resolution: 1 });
   let pairs = 0;
   const t0 = performance.now();
@@ -42,6 +42,30 @@ async function elRound(bs: BenchStore, pool: { sid: string; session: Sess }[], m
   return { p99Ms: h.percentile(99) / 1e6, maxMs: h.max / 1e6, pairsPerSec: (pairs * 1000) / wall };
 }
 
+/** Two stores (an implementation and a mode each) under the same load, in interleaved rounds. */
+export async function eventLoopPair(
+  cfg: Config,
+  stores: Record<'ours' | 'theirs', { impl: Impl; mode: Mode }>,
+  url: string,
+  dbName: string,
+  prefix: string,
+): Promise<{ ours: ElRound[]; theirs: ElRound[]; p99Ratio: Spread }> {
+  const sides = {} as Record<'ours' | 'theirs', { bs: BenchStore; pool: { sid: string; session: Sess }[] }>;
+  for (const key of ['ours', 'theirs'] as const) {
+    const client = await newClient(url, { maxPoolSize: 100 });
+    const bs = makeStore(stores[key].impl, stores[key].mode, client, dbName, `${prefix}_${key}`);
+    const pool = Array.from({ length: cfg.elConcurrency }, (_, i) => ({ sid: newSid(), session: makeSession(i) }));
+    await runOps(pool.length, 16, (i) => bs.set(pool[i].sid, pool[i].session));
+    sides[key] = { bs, pool };
+  }
+  const res = await interleave(cfg.elRounds, (key) => elRound(sides[key].bs, sides[key].pool, cfg.elMs, cfg.elConcurrency));
+  for (const key of ['ours', 'theirs'] as const) {
+    await sides[key].bs.client.db(dbName).collection(sides[key].bs.collectionName).drop().catch(() => {});
+    await sides[key].bs.store.close();
+  }
+  return { ...res, p99Ratio: spread(res.ours.map((r, i) => r.p99Ms / res.theirs[i].p99Ms)) };
+}
+
 export async function runEventLoopSection(
   cfg: Config,
   impls: { ours: Impl; theirs: Impl },
@@ -51,31 +75,12 @@ export async function runEventLoopSection(
 ): Promise<ElCell[]> {
   const cells: ElCell[] = [];
   for (const mode of modes) {
-    const sides = {} as Record<'ours' | 'theirs', { bs: BenchStore; pool: { sid: string; session: Sess }[] }>;
-    for (const key of ['ours', 'theirs'] as const) {
-      const client = await newClient(url, { maxPoolSize: 100 });
-      const bs = makeStore(impls[key], mode, client, dbName, `el_${mode}_${key}`);
-      const pool = Array.from({ length: cfg.elConcurrency }, (_, i) => ({ sid: newSid(), session: makeSession(i) }));
-      await runOps(pool.length, 16, (i) => bs.set(pool[i].sid, pool[i].session));
-      sides[key] = { bs, pool };
-    }
-    const res = await interleave(cfg.elRounds, (key) => elRound(sides[key].bs, sides[key].pool, cfg.elMs, cfg.elConcurrency));
-    const cell: ElCell = {
-      mode,
-      concurrency: cfg.elConcurrency,
-      ours: res.ours,
-      theirs: res.theirs,
-      p99Ratio: spread(res.ours.map((r, i) => r.p99Ms / res.theirs[i].p99Ms)),
-    };
-    cells.push(cell);
+    const res = await eventLoopPair(cfg, { ours: { impl: impls.ours, mode }, theirs: { impl: impls.theirs, mode } }, url, dbName, `el_${mode}`);
+    cells.push({ mode, concurrency: cfg.elConcurrency, ...res });
     log(
       `event loop ${mode.padEnd(9)} p99 ms ours ${median(res.ours.map((r) => r.p99Ms)).toFixed(1)} theirs ${median(res.theirs.map((r) => r.p99Ms)).toFixed(1)}`,
       `| max ours ${median(res.ours.map((r) => r.maxMs)).toFixed(1)} theirs ${median(res.theirs.map((r) => r.maxMs)).toFixed(1)}`,
     );
-    for (const key of ['ours', 'theirs'] as const) {
-      await sides[key].bs.client.db(dbName).collection(sides[key].bs.collectionName).drop().catch(() => {});
-      await sides[key].bs.store.close();
-    }
   }
   return cells;
 }

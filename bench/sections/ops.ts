@@ -13,15 +13,17 @@ export interface OpsCell {
   mode: Mode;
   op: Op;
   concurrency: number;
-  ours: { opsPerRound: number; cpuUsPerOp: number[]; opsPerSec: number[] };
-  theirs: { opsPerRound: number; cpuUsPerOp: number[]; opsPerSec: number[] };
+  ours: { opsPerRound: number; cpuUsPerOp: number[]; opsPerSec: number[]; userUsPerOp?: number[] };
+  theirs: { opsPerRound: number; cpuUsPerOp: number[]; opsPerSec: number[]; userUsPerOp?: number[] };
   cpuRatio: Spread; // ours / theirs per round (lower is better)
   opsRatio: Spread; // ours / theirs per round (higher is better)
 }
 
-interface Side {
+export interface Side {
   bs: BenchStore;
   pool: { sid: string; session: Record<string, unknown> }[];
+  /** In the log line, instead of the store's label (ours against ours). */
+  label?: string;
 }
 
 /** Prepares the inputs of one round outside the measured window; returns the op and a cleanup. */
@@ -67,7 +69,14 @@ async function round(side: Side, op: Op, n: number, concurrency: number): Promis
   return r;
 }
 
-async function runCell(cfg: Config, sides: Record<'ours' | 'theirs', Side>, mode: Mode, op: Op, concurrency: number): Promise<OpsCell> {
+export async function runCell(
+  cfg: Config,
+  sides: Record<'ours' | 'theirs', Side>,
+  mode: Mode,
+  op: Op,
+  concurrency: number,
+  rounds = cfg.opsRounds,
+): Promise<OpsCell> {
   // Calibration round (unrecorded, also the warm-up): size each store's rounds to ~opsTargetMs.
   const minOps = concurrency === 1 ? 20 : concurrency;
   const n: Record<string, number> = {};
@@ -78,28 +87,29 @@ async function runCell(cfg: Config, sides: Record<'ours' | 'theirs', Side>, mode
     k = Math.max(minOps, Math.min(cfg.opsMaxOps, k));
     n[key] = Math.ceil(k / concurrency) * concurrency;
   }
-  const res = await interleave(cfg.opsRounds, (key) => round(sides[key], op, n[key], concurrency));
+  const res = await interleave(rounds, (key) => round(sides[key], op, n[key], concurrency));
   const cpu = (rs: RoundResult[]) => rs.map((r) => r.cpuUs / r.ops);
+  const user = (rs: RoundResult[]) => rs.map((r) => r.userUs / r.ops);
   const tput = (rs: RoundResult[]) => rs.map((r) => (r.ops * 1000) / r.wallMs);
   const oc = cpu(res.ours), tc = cpu(res.theirs), ot = tput(res.ours), tt = tput(res.theirs);
   const cell: OpsCell = {
     mode,
     op,
     concurrency,
-    ours: { opsPerRound: n.ours, cpuUsPerOp: oc, opsPerSec: ot },
-    theirs: { opsPerRound: n.theirs, cpuUsPerOp: tc, opsPerSec: tt },
+    ours: { opsPerRound: n.ours, cpuUsPerOp: oc, opsPerSec: ot, userUsPerOp: user(res.ours) },
+    theirs: { opsPerRound: n.theirs, cpuUsPerOp: tc, opsPerSec: tt, userUsPerOp: user(res.theirs) },
     cpuRatio: spread(oc.map((v, i) => v / tc[i])),
     opsRatio: spread(ot.map((v, i) => v / tt[i])),
   };
   log(
     `ops ${mode.padEnd(9)} ${op.padEnd(10)} c=${String(concurrency).padEnd(2)}`,
-    `cpu µs/op ${sides.ours.bs.impl.label} ${median(oc).toFixed(0)} ${sides.theirs.bs.impl.label} ${median(tc).toFixed(0)} ratio ${cell.cpuRatio.median.toFixed(3)}`,
+    `cpu µs/op ${sides.ours.label ?? sides.ours.bs.impl.label} ${median(oc).toFixed(0)} ${sides.theirs.label ?? sides.theirs.bs.impl.label} ${median(tc).toFixed(0)} ratio ${cell.cpuRatio.median.toFixed(3)}`,
     `| ops/s ${median(ot).toFixed(0)} / ${median(tt).toFixed(0)}`,
   );
   return cell;
 }
 
-async function makePool(bs: BenchStore, size: number): Promise<Side> {
+export async function makePool(bs: BenchStore, size: number): Promise<Side> {
   const pool = Array.from({ length: size }, (_, i) => ({ sid: newSid(), session: makeSession(i) }));
   await runOps(pool.length, 16, (i) => bs.set(pool[i].sid, pool[i].session));
   return { bs, pool };

@@ -17,15 +17,19 @@ import {
 } from './commands';
 
 export class CommandBatcher {
-  private readonly reads = new Coalescer<undefined, SessionDocument | null>(findOne, findBatch);
+  private readonly reads: Coalescer<undefined, SessionDocument | null>;
   private readonly writes: Coalescer<Upsert, boolean>;
   private readonly touches: Coalescer<Touch, boolean>;
   private readonly deletes: Coalescer<undefined, void>;
   /** The last write of each session still in progress: writes to one session go out in call order. */
   private readonly writing = new Map<string, Promise<boolean>>();
 
-  /** `w`: the options of every write command (the store's writeOperationOptions). */
-  constructor(w: WriteOptions) {
+  /**
+   * `w`: the options of every write command (the store's writeOperationOptions). `slicedReads`: the
+   * callers of a shared read resume a slice per event-loop turn (see turns.ts), for decrypted sessions.
+   */
+  constructor(w: WriteOptions, { slicedReads = false }: { slicedReads?: boolean } = {}) {
+    this.reads = new Coalescer(findOne, (c, entries) => findBatch(c, entries, slicedReads));
     this.writes = new Coalescer(
       (c, _id, update) => upsertRetryingDuplicate(c, _id, update, w),
       (c, entries) => upsertBatch(c, entries, w),

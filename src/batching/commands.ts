@@ -6,6 +6,7 @@ import { debug } from '../debug';
 import type { SessionDocument } from '../document/types';
 import type { Coll, Entry } from './coalescer';
 import { failedStatements, isDuplicateKey } from './driver-errors';
+import { decodeSlot } from './turns';
 
 export type Update = UpdateFilter<SessionDocument>;
 /** Options of every write command: the store's writeOperationOptions, as connect-mongo passes them. */
@@ -35,17 +36,24 @@ export async function findOne(collection: Coll, _id: string): Promise<SessionDoc
   return collection.findOne({ _id }, READ_OPTIONS);
 }
 
-export async function findBatch(collection: Coll, entries: Entry<undefined, SessionDocument | null>[]): Promise<void> {
+/** `sliced`: callers resume a slice per event-loop turn (each decrypts its session as it resumes; see turns.ts). */
+export async function findBatch(collection: Coll, entries: Entry<undefined, SessionDocument | null>[], sliced = false): Promise<void> {
   const ids = entries.map((e) => e._id);
   debug('get: %d sessions in one find', ids.length);
+  let docs: SessionDocument[];
   try {
     // limit = batchSize = the ids: one reply, and the cursor is closed by the server.
-    const docs = await collection.find({ _id: { $in: ids } }, { ...READ_OPTIONS, limit: ids.length, batchSize: ids.length }).toArray();
-    const byId = new Map<unknown, SessionDocument>();
-    for (const doc of docs) byId.set(doc._id, doc);
-    for (const e of entries) e.resolve(byId.get(e._id) ?? null);
+    docs = await collection.find({ _id: { $in: ids } }, { ...READ_OPTIONS, limit: ids.length, batchSize: ids.length }).toArray();
   } catch (err) {
     for (const e of entries) e.reject(err);
+    return;
+  }
+  const byId = new Map<unknown, SessionDocument>();
+  for (const doc of docs) byId.set(doc._id, doc);
+  for (const e of entries) {
+    const wait = sliced ? decodeSlot() : undefined;
+    if (wait) await wait;
+    e.resolve(byId.get(e._id) ?? null);
   }
 }
 

@@ -22,16 +22,16 @@ function writeDerHeader(out: Buffer, pos: number, tag: number, len: number): num
   return pos;
 }
 
-/** Each field is bytes, or a string that stands for its UTF-8 bytes. */
-export function encodeDerOctetSequence(fields: readonly (string | Uint8Array)[]): Buffer {
-  const sizes = fields.map((f) => (typeof f === 'string' ? Buffer.byteLength(f, 'utf8') : f.length));
+/** Each field is bytes, or a string that stands for its bytes in `encoding` (UTF-8 unless said). */
+export function encodeDerOctetSequence(fields: readonly (string | Uint8Array)[], encoding: BufferEncoding = 'utf8'): Buffer {
+  const sizes = fields.map((f) => (typeof f === 'string' ? Buffer.byteLength(f, encoding) : f.length));
   let body = 0;
   for (const size of sizes) body += 1 + derLengthSize(size) + size;
   const out = Buffer.allocUnsafe(1 + derLengthSize(body) + body);
   let pos = writeDerHeader(out, 0, TAG_SEQUENCE, body);
   fields.forEach((f, i) => {
     pos = writeDerHeader(out, pos, TAG_OCTET_STRING, sizes[i]);
-    if (typeof f === 'string') out.write(f, pos, 'utf8');
+    if (typeof f === 'string') out.write(f, pos, encoding);
     else out.set(f, pos);
     pos += sizes[i];
   });

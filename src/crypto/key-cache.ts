@@ -76,7 +76,7 @@ export class CachedKey {
  */
 export class SaltKeyCache {
   readonly own: CachedKey;
-  private readonly ownId: string;
+  private readonly ownSalt: Buffer;
   // Map order doubles as LRU order.
   private readonly others = new Map<string, CachedKey>();
 
@@ -86,7 +86,7 @@ export class SaltKeyCache {
     private readonly limit: number,
   ) {
     this.own = new CachedKey(deriver, ownSalt);
-    this.ownId = ownSalt.toString('latin1');
+    this.ownSalt = ownSalt;
   }
 
   /** Derived keys held, the own key included once it exists. */
@@ -96,13 +96,13 @@ export class SaltKeyCache {
 
   /** The key itself when it is known, so that the caller can skip an await. */
   keyFor(salt: Buffer): KeyObject | Promise<KeyObject> {
+    // Everything this adapter wrote carries its own salt: compared as bytes, no string per lookup.
+    if (salt.equals(this.ownSalt)) return this.own.key ?? this.own.get();
     const id = salt.toString('latin1');
-    const entry = id === this.ownId ? this.own : this.others.get(id);
+    const entry = this.others.get(id);
     if (entry) {
-      if (entry !== this.own) {
-        this.others.delete(id); // refresh LRU position
-        this.others.set(id, entry);
-      }
+      this.others.delete(id); // refresh LRU position
+      this.others.set(id, entry);
       return entry.key ?? entry.get();
     }
     return this.add(id, Buffer.from(salt)).get();

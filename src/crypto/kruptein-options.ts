@@ -25,6 +25,8 @@ export type KrupteinSettings = {
   /** GCM: a tag and an AAD follow the four common fields. */
   readonly aead: boolean;
   readonly ivLength: number;
+  /** Bytes of a `hashing` digest: the size of the AAD kruptein stores (an HMAC under a throwaway key). */
+  readonly digestLength: number;
 };
 
 function checkAlgorithm(algorithm: unknown): RegExpExecArray {
@@ -38,14 +40,14 @@ function checkAlgorithm(algorithm: unknown): RegExpExecArray {
   return m;
 }
 
-function checkHashing(hashing: unknown): string {
+/** The digest's output length in bytes. */
+function checkHashing(hashing: unknown): number {
   if (typeof hashing !== 'string') throw new TypeError(`${FN}: option "hashing" must be a string (got ${describe(hashing)})`);
   try {
-    createHmac(hashing, 'probe').digest();
+    return createHmac(hashing, 'probe').digest().length;
   } catch {
     throw new TypeError(`${FN}: unsupported "hashing" ${show(hashing)} (expected a digest such as sha512)`);
   }
-  return hashing;
 }
 
 function checkSecret(secret: unknown): Buffer {
@@ -67,17 +69,18 @@ export function resolveKrupteinOptions(options: CryptoOptions): { secrets: Buffe
   const hashing = (merged.hashing || 'sha384') as unknown;
   const encodeas = (merged.encodeas || 'base64') as unknown;
   const m = checkAlgorithm(algorithm);
-  const digest = checkHashing(hashing);
+  const digestLength = checkHashing(hashing);
   if (typeof encodeas !== 'string' || !ENCODINGS.includes(encodeas)) {
     throw new TypeError(`${FN}: option "encodeas" must be one of ${ENCODINGS.join(', ')} (got ${show(encodeas)})`);
   }
   const aead = m[2] === 'gcm';
   const settings: KrupteinSettings = {
     algorithm: m[0],
-    hashing: digest,
+    hashing: hashing as string,
     enc: encodeas as BufferEncoding,
     aead,
     ivLength: aead ? 12 : 16,
+    digestLength,
   };
   const keyLength = m[1] === '128' ? 16 : m[1] === '192' ? 24 : 32;
   return { secrets, keyLength, settings };

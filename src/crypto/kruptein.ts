@@ -15,7 +15,10 @@
 // back as their JSON text, which is exactly what connect-mongo 6 would have encrypted for that object.
 //
 // Differences that do not change the bytes' meaning: we draw one salt per adapter (not per value) so
-// encryption derives one key, ever; decryption caches keys per salt.
+// encryption derives one key, ever; decryption caches keys per salt. The AAD is CSPRNG bytes of the
+// digest's length: kruptein's is an HMAC of the plaintext under a random key it then throws away, so it
+// is a uniformly random value to everyone (no reader can recompute it: kruptein.get takes it from the
+// record) and hashing the whole plaintext for it buys nothing.
 import {
   createCipheriv,
   createDecipheriv,
@@ -37,41 +40,44 @@ import type { CryptoAdapter, CryptoOptions } from './types';
 
 const ITERATIONS = 15_000;
 const SALT_BYTES = 128;
-const AAD_KEY_BYTES = 128;
 const TAG_LENGTH = 16;
 const KEY_CACHE_LIMIT = 1_000;
 
-/** What encrypt and decrypt need, resolved once per adapter. */
-type KrupteinConfig = KrupteinSettings & { readonly ownSalt: Buffer };
+/**
+ * What encrypt and decrypt need, resolved once per adapter. `textEnc` maps a text's characters to the
+ * UTF-8 bytes kruptein writes: base64 and hex texts are ASCII, where latin1 gives the same bytes for less
+ * work; latin1/binary texts have characters above 0x7f, which UTF-8 writes as two bytes.
+ */
+type KrupteinConfig = KrupteinSettings & { readonly ownSalt: Buffer; readonly textEnc: BufferEncoding };
 
 /** The E-encoded text of `bytes`, as the UTF-8 bytes the DER holds. */
 function text(c: KrupteinConfig, bytes: Buffer): Buffer {
-  return Buffer.from(bytes.toString(c.enc), 'utf8');
+  return Buffer.from(bytes.toString(c.enc), c.textEnc);
 }
 
-// The texts go to OpenSSL and into the DER as strings: Node encodes them to UTF-8 on the way, so no
-// intermediate Buffer is made for them (less garbage per write).
+// The texts go to OpenSSL and into the DER as strings, encoded on the way, so no intermediate Buffer is
+// made for them (less garbage per write).
 function encryptWith(c: KrupteinConfig, k: KeyObject, plaintext: string): string {
   const { aead, enc, hashing, ivLength } = c;
   const pt = JSON.stringify(plaintext);
-  // One call to the CSPRNG for both the IV and (AEAD) the 128-byte HMAC key of the AAD: half the calls.
-  const random = freshRandom(aead ? ivLength + AAD_KEY_BYTES : ivLength);
+  // One call to the CSPRNG for both the IV and (AEAD) the AAD.
+  const random = freshRandom(aead ? ivLength + c.digestLength : ivLength);
   const iv = random.subarray(0, ivLength);
   const cipher = aead
     ? createCipheriv(c.algorithm as CipherGCMTypes, k, iv, { authTagLength: TAG_LENGTH })
     : createCipheriv(c.algorithm, k, iv);
   let aad: Buffer | undefined;
   if (aead) {
-    aad = createHmac(hashing, random.subarray(ivLength)).update(pt, 'utf8').digest();
+    aad = random.subarray(ivLength);
     (cipher as CipherGCM).setAAD(aad);
   }
   const head = cipher.update(pt, 'utf8');
   const tail = cipher.final(); // empty for GCM and the stream modes
   const ctText = (tail.length === 0 ? head : Buffer.concat([head, tail])).toString(enc);
-  const hmacText = createHmac(hashing, k).update(ctText, 'utf8').digest().toString(enc);
+  const hmacText = createHmac(hashing, k).update(ctText, c.textEnc).digest().toString(enc);
   const fields: (string | Uint8Array)[] = [ctText, hmacText, iv, c.ownSalt];
   if (aead) fields.push((cipher as CipherGCM).getAuthTag(), aad!.toString(enc));
-  return encodeDerOctetSequence(fields).toString(enc);
+  return encodeDerOctetSequence(fields, c.textEnc).toString(enc);
 }
 
 function parse(c: KrupteinConfig, stored: string): Buffer[] {
@@ -90,14 +96,16 @@ function decipherRecord(c: KrupteinConfig, k: KeyObject, fields: Buffer[]): stri
     if (c.aead) {
       const d = decipher as DecipherGCM;
       d.setAuthTag(tag);
-      const aad = Buffer.from(aadText.toString('utf8'), c.enc);
+      const aad = Buffer.from(aadText.toString(c.textEnc), c.enc);
       // The AAD text sits outside the HMAC and lenient decoding ignores stray characters: insist on the
       // canonical text kruptein writes so that no altered record is accepted.
       if (!text(c, aad).equals(aadText)) throw new Error('non-canonical AAD');
       d.setAAD(aad);
     }
-    const ct = Buffer.from(ctText.toString('utf8'), c.enc);
-    return Buffer.concat([decipher.update(ct), decipher.final()]).toString('utf8');
+    const ct = Buffer.from(ctText.toString(c.textEnc), c.enc);
+    const head = decipher.update(ct);
+    const tail = decipher.final(); // empty for GCM and the stream modes
+    return (tail.length === 0 ? head : Buffer.concat([head, tail])).toString('utf8');
   } catch {
     throw decryptError('cipher rejected the data (altered data)');
   }
@@ -121,9 +129,31 @@ function decryptWith(c: KrupteinConfig, k: KeyObject, fields: Buffer[]): string 
   return typeof value === 'string' ? value : json;
 }
 
-/** A record's plaintext and which secret (0: the newest) authenticated it. */
-async function decryptAny(c: KrupteinConfig, caches: SaltKeyCache[], ciphertext: string): Promise<{ plaintext: string; keyIndex: number }> {
+type Detailed = { plaintext: string; keyIndex: number };
+
+/**
+ * A record's plaintext and which secret (0: the newest) authenticated it, computed at once; undefined
+ * while a key it needs is still being derived (then decryptAny waits for it).
+ */
+function decryptNow(c: KrupteinConfig, caches: SaltKeyCache[], ciphertext: string): Detailed | undefined {
   requireString(ciphertext, 'decrypt: ciphertext');
+  const fields = parse(c, ciphertext);
+  let first: unknown;
+  for (let i = 0; i < caches.length; i++) {
+    const k = caches[i].keyFor(fields[3]);
+    if (k instanceof Promise) return undefined;
+    try {
+      return { plaintext: decryptWith(c, k, fields), keyIndex: i };
+    } catch (err) {
+      first ??= err;
+    }
+  }
+  throw first;
+}
+
+async function decryptAny(c: KrupteinConfig, caches: SaltKeyCache[], ciphertext: string): Promise<Detailed> {
+  const now = decryptNow(c, caches, ciphertext);
+  if (now) return now;
   const fields = parse(c, ciphertext);
   let first: unknown;
   for (let i = 0; i < caches.length; i++) {
@@ -145,26 +175,30 @@ async function decryptAny(c: KrupteinConfig, caches: SaltKeyCache[], ciphertext:
 export function createKrupteinAdapter(options: CryptoOptions): CryptoAdapter {
   const { secrets, keyLength, settings } = resolveKrupteinOptions(options);
   // Our own salt: drawn once, so encryption never derives again.
-  const c: KrupteinConfig = { ...settings, ownSalt: randomBytes(SALT_BYTES) };
+  const textEnc = settings.enc === 'latin1' || settings.enc === 'binary' ? 'utf8' : 'latin1';
+  const c: KrupteinConfig = { ...settings, ownSalt: randomBytes(SALT_BYTES), textEnc };
   const derivers = secrets.map((secret) => new KeyDeriver(secret, ITERATIONS, keyLength, c.hashing));
   const caches = derivers.map((d) => new SaltKeyCache(d, c.ownSalt, KEY_CACHE_LIMIT));
-  const [keys] = caches;
-  const own = keys.own;
+  const own = caches[0].own;
   const adapter: CryptoAdapter = {
     async encrypt(plaintext: string): Promise<string> {
       requireString(plaintext, 'encrypt: plaintext');
       return encryptWith(c, own.key ?? (await own.get()), plaintext);
     },
     async decrypt(ciphertext: string): Promise<string> {
-      if (caches.length > 1) return (await decryptAny(c, caches, ciphertext)).plaintext;
-      requireString(ciphertext, 'decrypt: ciphertext');
-      const fields = parse(c, ciphertext);
-      const k = keys.keyFor(fields[3]);
-      return decryptWith(c, k instanceof Promise ? await k : k, fields);
+      return (await decryptAny(c, caches, ciphertext)).plaintext;
     },
   };
   const sum = (f: (i: number) => number) => caches.reduce((n, _, i) => n + f(i), 0);
   registerAdapterStats(adapter, () => ({ keyDerivations: sum((i) => derivers[i].derivations), cachedKeys: sum((i) => caches[i].size) }));
-  registerAbilities(adapter, { decryptDetailed: (ciphertext) => decryptAny(c, caches, ciphertext), bindsContext: false });
+  registerAbilities(adapter, {
+    decryptDetailed: (ciphertext) => decryptAny(c, caches, ciphertext),
+    decryptNow: (ciphertext) => decryptNow(c, caches, ciphertext),
+    encryptNow(plaintext) {
+      requireString(plaintext, 'encrypt: plaintext');
+      return own.key && encryptWith(c, own.key, plaintext);
+    },
+    bindsContext: false,
+  });
   return adapter;
 }

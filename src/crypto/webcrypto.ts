@@ -107,7 +107,8 @@ function decryptWith(c: WebCryptoConfig, k: KeyObject, payload: string, aad?: Bu
       decipher.setAuthTag(bytes.subarray(bytes.length - GCM_TAG_LENGTH));
       if (aad) decipher.setAAD(aad);
       const body = decipher.update(bytes.subarray(ivLength, bytes.length - GCM_TAG_LENGTH));
-      return Buffer.concat([body, decipher.final()]).toString('utf8');
+      const tail = decipher.final(); // empty for GCM: no copy of the body
+      return (tail.length === 0 ? body : Buffer.concat([body, tail])).toString('utf8');
     }
     const decipher = createDecipheriv('aes-256-cbc', k, iv);
     const body = Buffer.concat([decipher.update(bytes.subarray(ivLength)), decipher.final()]);
@@ -115,6 +116,41 @@ function decryptWith(c: WebCryptoConfig, k: KeyObject, payload: string, aad?: Bu
   } catch {
     throw decryptError(c.gcm ? 'authentication failed (wrong secret or altered data)' : 'bad padding (wrong secret or altered data)');
   }
+}
+
+type Detailed = { plaintext: string; keyIndex: number };
+
+/** Decryption with whichever secret authenticates, at once; undefined while a key is not derived yet. */
+function decryptNow(c: WebCryptoConfig, keys: CachedKey[], ciphertext: string, context?: CryptoContext): Detailed | undefined {
+  requireString(ciphertext, 'decrypt: ciphertext');
+  const aad = aadOf(c, context);
+  let first: unknown;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i].key;
+    if (!key) return undefined;
+    try {
+      return { plaintext: decryptWith(c, key, ciphertext, aad, i < keys.length - 1), keyIndex: i };
+    } catch (err) {
+      first ??= err;
+    }
+  }
+  throw first;
+}
+
+async function decryptDetailed(c: WebCryptoConfig, keys: CachedKey[], ciphertext: string, context?: CryptoContext): Promise<Detailed> {
+  const now = decryptNow(c, keys, ciphertext, context);
+  if (now) return now;
+  const aad = aadOf(c, context);
+  let first: unknown;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i].key ?? (await keys[i].get());
+    try {
+      return { plaintext: decryptWith(c, key, ciphertext, aad, i < keys.length - 1), keyIndex: i };
+    } catch (err) {
+      first ??= err;
+    }
+  }
+  throw first;
 }
 
 /**
@@ -130,33 +166,25 @@ export function createWebCryptoAdapter(options: WebCryptoAdapterOptions): Crypto
   // A secret is no longer needed once its key exists.
   const keys = derivers.map((d, i) => new CachedKey(d, salt, { derived: () => secrets[i].fill(0) }));
   const newest = keys[0];
-  const decryptDetailed = async (ciphertext: string, context?: CryptoContext) => {
-    requireString(ciphertext, 'decrypt: ciphertext');
-    const aad = aadOf(config, context);
-    let first: unknown;
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i].key ?? (await keys[i].get());
-      try {
-        return { plaintext: decryptWith(config, key, ciphertext, aad, i < keys.length - 1), keyIndex: i };
-      } catch (err) {
-        first ??= err;
-      }
-    }
-    throw first;
-  };
   const adapter: CryptoAdapter = {
     async encrypt(plaintext: string, context?: CryptoContext): Promise<string> {
       requireString(plaintext, 'encrypt: plaintext');
       return encryptWith(config, newest.key ?? (await newest.get()), plaintext, aadOf(config, context));
     },
     async decrypt(ciphertext: string, context?: CryptoContext): Promise<string> {
-      if (keys.length > 1) return (await decryptDetailed(ciphertext, context)).plaintext;
-      requireString(ciphertext, 'decrypt: ciphertext');
-      return decryptWith(config, newest.key ?? (await newest.get()), ciphertext, aadOf(config, context));
+      return (await decryptDetailed(config, keys, ciphertext, context)).plaintext;
     },
   };
   const derivations = () => derivers.reduce((n, d) => n + d.derivations, 0);
   registerAdapterStats(adapter, () => ({ keyDerivations: derivations(), cachedKeys: keys.filter((k) => k.key).length }));
-  registerAbilities(adapter, { decryptDetailed, bindsContext: config.gcm });
+  registerAbilities(adapter, {
+    decryptDetailed: (ciphertext, context) => decryptDetailed(config, keys, ciphertext, context),
+    decryptNow: (ciphertext, context) => decryptNow(config, keys, ciphertext, context),
+    encryptNow(plaintext, context) {
+      requireString(plaintext, 'encrypt: plaintext');
+      return newest.key && encryptWith(config, newest.key, plaintext, aadOf(config, context));
+    },
+    bindsContext: config.gcm,
+  });
   return adapter;
 }

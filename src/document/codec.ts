@@ -84,6 +84,11 @@ export class SessionCodec<T extends SessionData> {
     return this.options.encryption!.encrypt(payload, id);
   }
 
+  /** encrypt() without a promise when the adapter allows (ours, key derived); undefined otherwise. */
+  encryptNow(payload: unknown, id: string): string | undefined {
+    return this.options.encryption!.encryptNow(payload, id);
+  }
+
   /**
    * The session stored in a document, or an error (never a half-read session); null for an undecryptable
    * one with onDecryptError: 'miss'. With touchAfter, get() passes `withLastModified` so that touch() can
@@ -92,8 +97,16 @@ export class SessionCodec<T extends SessionData> {
   decode(doc: SessionDocument, options: DecodeOptions = {}): T | null | Promise<T | null> {
     // Like connect-mongo, only strings are decrypted: BSON sessions written before encryption was enabled still read.
     // Without decryption everything is synchronous: no promise per read.
-    if (this.options.encryption && typeof doc.session === 'string') return this.decryptAndDecode(doc, doc.session, options);
-    return this.toSession(doc, doc.session, undefined, options);
+    const encryption = this.options.encryption;
+    if (!encryption || typeof doc.session !== 'string') return this.toSession(doc, doc.session, undefined, options);
+    // Our adapters decrypt at once once their keys exist: no promise on the read path either.
+    let decrypted: Decrypted | undefined;
+    try {
+      decrypted = encryption.decryptNow(doc.session, doc._id);
+    } catch (err) {
+      return this.undecryptable(doc, err);
+    }
+    return decrypted ? this.fromDecrypted(doc, decrypted, options) : this.decryptAndDecode(doc, doc.session, options);
   }
 
   private async decryptAndDecode(doc: SessionDocument, ciphertext: string, options: DecodeOptions): Promise<T | null> {
@@ -101,11 +114,19 @@ export class SessionCodec<T extends SessionData> {
     try {
       decrypted = await this.options.encryption!.decrypt(ciphertext, doc._id);
     } catch (err) {
-      if (!this.options.missOnDecryptError || (err as { code?: unknown }).code !== UNDECRYPTABLE) throw err;
-      this.onUndecryptable?.(doc._id);
-      return null;
+      return this.undecryptable(doc, err);
     }
-    const { plaintext, stale } = decrypted;
+    return this.fromDecrypted(doc, decrypted, options);
+  }
+
+  /** With onDecryptError: 'miss', an undecryptable session reads as none; any other error is rethrown. */
+  private undecryptable(doc: SessionDocument, err: unknown): null {
+    if (!this.options.missOnDecryptError || (err as { code?: unknown }).code !== UNDECRYPTABLE) throw err;
+    this.onUndecryptable?.(doc._id);
+    return null;
+  }
+
+  private fromDecrypted(doc: SessionDocument, { plaintext, stale }: Decrypted, options: DecodeOptions): T {
     const session = this.toSession(doc, this.fromPlaintext(plaintext), plaintext, options);
     if (stale) options.onStale?.(plaintext);
     return session;

@@ -1,7 +1,7 @@
 // The encrypted `session` field: which context binds a ciphertext to its `_id` (bindToId), which secret
 // decrypted it (a stale one asks for re-encryption), and what an undecryptable one means (onDecryptError).
 import type { CryptoAdapter, CryptoContext } from '../crypto/types';
-import { abilitiesOf } from '../crypto/stats';
+import { abilitiesOf, type AdapterAbilities } from '../crypto/stats';
 
 export type BindToId = boolean | 'migrate';
 export type OnDecryptError = 'error' | 'miss';
@@ -23,10 +23,24 @@ export const UNDECRYPTABLE = 'CONNECT_MONGO_UNDECRYPTABLE';
 export const undecryptable = (why: string): Error =>
   Object.assign(new Error(`connect-mongo: the stored session is unreadable (${why})`), { code: UNDECRYPTABLE });
 
+const WRONG_SECRET = 'it could not be decrypted: wrong secret, wrong adapter settings or damaged data';
+const WRONG_SECRET_OR_ID = 'it could not be decrypted: wrong secret, wrong adapter settings, damaged data or bound to another id';
+
+function plaintextOf(payload: unknown): string {
+  try {
+    return typeof payload === 'string' ? payload : JSON.stringify(payload);
+  } catch (err) {
+    const reason = (err as Error)?.message ?? String(err);
+    throw new TypeError(`connect-mongo: the session could not be serialized for encryption (${reason})`, { cause: err });
+  }
+}
+
 export class SessionEncryption {
   private readonly adapter: CryptoAdapter;
   private readonly bindToId: BindToId;
   private readonly detailed;
+  /** Our own adapters only: the same work without a promise once keys are derived. */
+  private readonly now: Pick<AdapterAbilities, 'decryptNow' | 'encryptNow'> | undefined;
 
   constructor({ adapter, bindToId }: EncryptionOptions) {
     this.adapter = adapter;
@@ -36,18 +50,17 @@ export class SessionEncryption {
       throw new TypeError('connect-mongo: option `bindToId` needs an adapter that binds data to an id: createWebCryptoAdapter with AES-GCM');
     }
     this.detailed = abilities?.decryptDetailed;
+    this.now = abilities;
   }
 
   /** Plaintext as connect-mongo encrypts it: the JSON string as is, an object as JSON. */
   async encrypt(payload: unknown, id: string): Promise<string> {
-    let plaintext: string;
-    try {
-      plaintext = typeof payload === 'string' ? payload : JSON.stringify(payload);
-    } catch (err) {
-      const reason = (err as Error)?.message ?? String(err);
-      throw new TypeError(`connect-mongo: the session could not be serialized for encryption (${reason})`, { cause: err });
-    }
-    return this.encryptText(plaintext, id);
+    return this.encryptText(plaintextOf(payload), id);
+  }
+
+  /** encrypt() at once when the adapter can (ours, key derived); undefined otherwise. */
+  encryptNow(payload: unknown, id: string): string | undefined {
+    return this.now?.encryptNow(plaintextOf(payload), this.bindToId ? { id } : undefined);
   }
 
   async encryptText(plaintext: string, id: string): Promise<string> {
@@ -64,17 +77,36 @@ export class SessionEncryption {
     return result as Decrypted;
   }
 
+  /** decrypt() at once when the adapter can (ours, keys derived); undefined otherwise. Throws where decrypt() rejects. */
+  decryptNow(ciphertext: string, id: string): Decrypted | undefined {
+    const now = this.now;
+    if (!now) return undefined;
+    let result;
+    try {
+      result = now.decryptNow(ciphertext, this.bindToId ? { id } : undefined);
+    } catch {
+      if (this.bindToId !== 'migrate') throw undecryptable(WRONG_SECRET);
+      try {
+        result = now.decryptNow(ciphertext, undefined);
+      } catch {
+        throw undecryptable(WRONG_SECRET_OR_ID);
+      }
+      return result && { plaintext: result.plaintext, stale: true }; // written before binding: bind it
+    }
+    return result && { plaintext: result.plaintext, stale: result.keyIndex > 0 };
+  }
+
   private async decryptAny(ciphertext: string, id: string): Promise<{ plaintext: unknown; stale: boolean }> {
     const bound = this.bindToId ? { id } : undefined;
     try {
       return await this.attempt(ciphertext, bound);
     } catch {
-      if (this.bindToId !== 'migrate') throw undecryptable('it could not be decrypted: wrong secret, wrong adapter settings or damaged data');
+      if (this.bindToId !== 'migrate') throw undecryptable(WRONG_SECRET);
     }
     try {
       return { ...(await this.attempt(ciphertext, undefined)), stale: true }; // written before binding: bind it
     } catch {
-      throw undecryptable('it could not be decrypted: wrong secret, wrong adapter settings, damaged data or bound to another id');
+      throw undecryptable(WRONG_SECRET_OR_ID);
     }
   }
 

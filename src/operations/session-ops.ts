@@ -70,7 +70,8 @@ export class SessionOps<T extends SessionData> {
     debug('set %s', shown);
     const now = new Date();
     const expires = expiry.expiresFor(session, now, sid);
-    const update = expires && (await writes.upsertFor(_id, session, expires, now));
+    let update = expires && writes.upsertFor(_id, session, expires, now);
+    if (update instanceof Promise) update = await update;
     const collection = await this.p.collection();
     if (!expires || !update) return this.destroyAt(collection, sid, now); // a ttl function said 0
     const outcome = await writes.set(collection, _id, update, expires, now);

@@ -28,12 +28,21 @@ export class Writes<T extends SessionData> {
     this.refusals = new Refusals(parts.expiry, parts.write);
   }
 
-  /** The update for set(): serialized (and encrypted) session, expiry and opt-in fields. */
-  async upsertFor(_id: string, session: T, expires: Date, now: Date): Promise<Update> {
-    const { codec, updates } = this.parts;
-    let payload = codec.serialize(session);
-    if (codec.encrypts) payload = await codec.encrypt(payload, _id);
-    return updates.upsertUpdate(_id, payload, expires, now, this.extraFields(session));
+  /**
+   * The update for set(): serialized (and encrypted) session, expiry and opt-in fields. A promise only
+   * when encryption has to wait (a foreign adapter, or a key still being derived).
+   */
+  upsertFor(_id: string, session: T, expires: Date, now: Date): Update | Promise<Update> {
+    const { codec } = this.parts;
+    const payload = codec.serialize(session);
+    if (!codec.encrypts) return this.update(_id, session, payload, expires, now);
+    const sealed = codec.encryptNow(payload, _id);
+    if (sealed !== undefined) return this.update(_id, session, sealed, expires, now);
+    return codec.encrypt(payload, _id).then((ciphertext) => this.update(_id, session, ciphertext, expires, now));
+  }
+
+  private update(_id: string, session: T, payload: unknown, expires: Date, now: Date): Update {
+    return this.parts.updates.upsertUpdate(_id, payload, expires, now, this.extraFields(session));
   }
 
   private extraFields(session: T): ExtraFields | undefined {

@@ -1,13 +1,38 @@
 // Reads over the whole collection: all(), ids(), entries() and length(), each seeing exactly the sessions
 // get() would return.
 import type { SessionData } from 'express-session';
+import type { FindCursor } from 'mongodb';
 import { READ_OPTIONS } from '../batching/commands';
 import type { Coll } from '../batching/coalescer';
+import { decodeSlot, nextTurn } from '../batching/turns';
 import type { SessionCodec } from '../document/codec';
+import type { SessionDocument } from '../document/types';
 import type { ExpiryPolicy } from '../expiry/policy';
 
-/** How many documents one cursor batch holds while entries() streams. */
-const STREAM_BATCH = 1000;
+/** Documents per cursor batch when reading everything: one batch is decoded while the next is on its way. */
+const STREAM_BATCH = 500;
+
+const ignore = () => {};
+
+/**
+ * A cursor's documents, one batch at a time. The next batch is asked for before the current one is handed
+ * out, and one event-loop turn lets that request leave: the server prepares it while this one is decoded,
+ * instead of waiting for the client to finish. At most two batches are held.
+ */
+async function* batches(cursor: FindCursor<SessionDocument>): AsyncGenerator<SessionDocument[]> {
+  try {
+    let more = cursor.hasNext();
+    while (await more) {
+      const docs = cursor.readBufferedDocuments();
+      more = cursor.hasNext();
+      more.catch(ignore); // a consumer that stops early closes the cursor under it
+      await nextTurn();
+      yield docs;
+    }
+  } finally {
+    await cursor.close();
+  }
+}
 
 export interface EntriesOptions {
   /** Skip documents that cannot be decrypted or decoded instead of failing the iteration. Default false. */
@@ -23,13 +48,21 @@ export class Listing<T extends SessionData> {
   ) {}
 
   async all(collection: Coll): Promise<T[]> {
-    const docs = await collection.find(this.expiry.liveFilter(new Date()), READ_OPTIONS).toArray();
     const sessions: T[] = [];
-    for (const doc of docs) {
-      const session = await this.codec.decode(doc);
-      if (session !== null) sessions.push(session); // null: undecryptable, with onDecryptError: 'miss'
+    for await (const docs of batches(this.find(collection))) {
+      for (const doc of docs) {
+        const wait = this.codec.encrypts ? decodeSlot() : undefined;
+        if (wait) await wait;
+        let session = this.codec.decode(doc);
+        if (session instanceof Promise) session = await session; // a foreign adapter, or a key being derived
+        if (session !== null) sessions.push(session); // null: undecryptable, with onDecryptError: 'miss'
+      }
     }
     return sessions;
+  }
+
+  private find(collection: Coll): FindCursor<SessionDocument> {
+    return collection.find(this.expiry.liveFilter(new Date()), { ...READ_OPTIONS, batchSize: STREAM_BATCH });
   }
 
   count(collection: Coll): Promise<number> {
@@ -42,11 +75,12 @@ export class Listing<T extends SessionData> {
     return docs.map((doc) => doc._id);
   }
 
-  /** Streams [id, session] pairs, one cursor batch in memory at a time. */
+  /** Streams [id, session] pairs, one or two cursor batches in memory at a time. */
   async *entries(collection: Coll, options: EntriesOptions = {}): AsyncGenerator<[string, T]> {
-    const cursor = collection.find(this.expiry.liveFilter(new Date()), { ...READ_OPTIONS, batchSize: STREAM_BATCH });
-    try {
-      for await (const doc of cursor) {
+    for await (const docs of batches(this.find(collection))) {
+      for (const doc of docs) {
+        const wait = this.codec.encrypts ? decodeSlot() : undefined;
+        if (wait) await wait;
         let session: T | null;
         try {
           session = await this.codec.decode(doc);
@@ -57,8 +91,6 @@ export class Listing<T extends SessionData> {
         }
         if (session !== null) yield [doc._id, session];
       }
-    } finally {
-      await cursor.close();
     }
   }
 }
