@@ -2,7 +2,7 @@
 // that every caller still gets exactly its own answer, its own error, and its callback once.
 import { describe, expect, it } from 'vitest';
 import { MongoClient, MongoServerError, type CommandStartedEvent, type Document } from 'mongodb';
-import { MongoStore, type ConnectMongoOptions } from '../src/index';
+import { MongoStore, createWebCryptoAdapter, type ConnectMongoOptions } from '../src/index';
 import { failPoints, useFaultServer } from './helpers/reliability-harness';
 import { mongoUrl, uniqueDbName } from './helpers/mongo';
 import { captureUnhandled, makeSession, rawCollection, sid, track } from './store-helpers';
@@ -67,6 +67,26 @@ describe('reads', () => {
     expect(results.filter((r) => r !== null)).toEqual([expect.objectContaining({ found: true })]);
     expect(results[1200]).toMatchObject({ found: true });
     expect(commands('find').map((f) => (typeof f.filter._id === 'string' ? 1 : f.filter._id.$in.length))).toEqual([1, 1000, 501]);
+  });
+
+  it('decrypted sessions of a shared find come back a slice per event-loop turn, each to its own caller', async () => {
+    const { store, commands, reset } = watchedStore({ cryptoAdapter: createWebCryptoAdapter({ secret: 'a test secret that is long enough!' }) });
+    const ids = Array.from({ length: 60 }, () => sid());
+    for (const [i, id] of ids.entries()) await store.set(id, makeSession({ i }));
+    reset();
+    // A turn counter the event loop advances; each get notes the turn it came back in.
+    let turn = 0;
+    let ticking = true;
+    const tick = () => void (turn++, ticking && setImmediate(tick));
+    setImmediate(tick);
+    const turns: number[] = [];
+    const results = await Promise.all(ids.map((id) => store.get(id).then((s) => (turns.push(turn), s))));
+    ticking = false;
+    expect(results.map((s) => (s as unknown as { i: number }).i)).toEqual(ids.map((_, i) => i));
+    expect(commands('find')).toHaveLength(2); // one alone, then one shared by the other 59
+    const perTurn = [...turns.reduce((m, t) => m.set(t, (m.get(t) ?? 0) + 1), new Map<number, number>()).values()];
+    expect(Math.max(...perTurn)).toBeLessThanOrEqual(32); // 16 a turn, counted from a check phase to the next
+    expect(perTurn.length).toBeGreaterThanOrEqual(3);
   });
 
   it('an expired document in a shared find is still never returned', async () => {
