@@ -1,8 +1,8 @@
-// Concurrent get()s, set()s, touch()es and destroy()s share commands (src/command-batcher.ts): what goes over the wire, and
+// Concurrent get()s, set()s, touch()es and destroy()s share commands (src/batching/): what goes over the wire, and
 // that every caller still gets exactly its own answer, its own error, and its callback once.
 import { describe, expect, it } from 'vitest';
 import { MongoServerError, type Document } from 'mongodb';
-import { MongoStore, type ConnectMongoOptions } from '../../src/index';
+import { MongoStore, createWebCryptoAdapter, type ConnectMongoOptions } from '../../src/index';
 import { captureUnhandled, commandLog, failPoints, makeSession, mongoUrl, rawCollection, sid, track, uniqueDbName, useFaultServer } from '../support';
 
 /** A store on its own client that records every find, update and delete command it sends. */
@@ -63,6 +63,26 @@ describe('reads', () => {
     expect(results.filter((r) => r !== null)).toEqual([expect.objectContaining({ found: true })]);
     expect(results[1200]).toMatchObject({ found: true });
     expect(commands('find').map((f) => (typeof f.filter._id === 'string' ? 1 : f.filter._id.$in.length))).toEqual([1, 1000, 501]);
+  });
+
+  it('decrypted sessions of a shared find come back a slice per event-loop turn, each to its own caller', async () => {
+    const { store, commands, reset } = watchedStore({ cryptoAdapter: createWebCryptoAdapter({ secret: 'a test secret that is long enough!' }) });
+    const ids = Array.from({ length: 60 }, () => sid());
+    for (const [i, id] of ids.entries()) await store.set(id, makeSession({ i }));
+    reset();
+    // A turn counter the event loop advances; each get notes the turn it came back in.
+    let turn = 0;
+    let ticking = true;
+    const tick = () => void (turn++, ticking && setImmediate(tick));
+    setImmediate(tick);
+    const turns: number[] = [];
+    const results = await Promise.all(ids.map((id) => store.get(id).then((s) => (turns.push(turn), s))));
+    ticking = false;
+    expect(results.map((s) => (s as unknown as { i: number }).i)).toEqual(ids.map((_, i) => i));
+    expect(commands('find')).toHaveLength(2); // one alone, then one shared by the other 59
+    const perTurn = [...turns.reduce((m, t) => m.set(t, (m.get(t) ?? 0) + 1), new Map<number, number>()).values()];
+    expect(Math.max(...perTurn)).toBeLessThanOrEqual(32); // 16 a turn, counted from a check phase to the next
+    expect(perTurn.length).toBeGreaterThanOrEqual(3);
   });
 
   it('an expired document in a shared find is still never returned', async () => {
