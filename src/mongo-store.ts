@@ -201,6 +201,7 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
 
   private async clearSessions(): Promise<void> {
     debug('clear');
+    this.codec.forget();
     const collection = await this.collection();
     try {
       await collection.deleteMany({}, { writeConcern: this.connection.writeConcern });

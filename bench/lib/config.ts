@@ -15,6 +15,7 @@ export interface Config {
   allRounds: number;
   commandsReps: number;
   overheadRounds: number; // ours encrypted vs ours plain, concurrency 1: a small difference needs more rounds
+  overheadOpsPerRound: number; // per store; the stores take turns op by op
   growthSizes: number[]; // stored sessions
   growthRounds: number;
   growthAllMax: number; // all() (every session in memory at once) up to this size
@@ -40,6 +41,7 @@ export function config(quick: boolean): Config {
         allRounds: 2,
         commandsReps: 2,
         overheadRounds: 3,
+        overheadOpsPerRound: 60,
         growthSizes: [1000, 10_000],
         growthRounds: 2,
         growthAllMax: 10_000,
@@ -62,6 +64,7 @@ export function config(quick: boolean): Config {
         allRounds: 9,
         commandsReps: 10,
         overheadRounds: 11,
+        overheadOpsPerRound: 300,
         growthSizes: [1000, 10_000, 100_000],
         growthRounds: 5,
         growthAllMax: 100_000,

@@ -27,7 +27,7 @@ export interface Side {
 }
 
 /** Prepares the inputs of one round outside the measured window; returns the op and a cleanup. */
-async function prepare(side: Side, op: Op, n: number) {
+export async function prepare(side: Side, op: Op, n: number) {
   const { bs, pool } = side;
   const coll = bs.client.db(bs.dbName).collection<{ _id: string; session: string; expires: Date }>(bs.collectionName);
   switch (op) {

@@ -1,12 +1,15 @@
-// What encryption costs on our own store: ours encrypted against ours plain, the same interleaved rounds.
-// Per-op client CPU at concurrency 1 (one round trip each: nothing shared, nothing hidden by batching) and
-// the event-loop delay with 200 concurrent visitors (each a get then a set).
+// What encryption costs on our own store: ours encrypted against ours plain. Per-op client CPU at
+// concurrency 1 (one round trip each: nothing shared, nothing hidden by batching), the two stores taking
+// turns op by op; what the adapter's own calls cost warm and right after a wake; and the event-loop delay
+// with 200 concurrent visitors (each a get then a set).
 import type { Config } from '../lib/config';
 import { log } from '../lib/measure';
 import { makeStore, newClient, type Impl, type Mode } from '../lib/stores';
 import { median, spread, type Spread } from '../lib/stats';
 import { eventLoopPair, type ElRound } from './eventloop';
-import { makePool, runCell, type OpsCell, type Side } from './ops';
+import { alternatingCell } from './alternating';
+import { makePool, type OpsCell, type Side } from './ops';
+import { runWakeSection, type WakeCell } from './wake';
 
 export interface OverheadCell {
   mode: Mode; // the encrypted side; the other side is ours, plain
@@ -30,19 +33,22 @@ export interface OverheadElCell {
 export interface OverheadResults {
   ops: OverheadCell[];
   eventLoop: OverheadElCell[];
+  /** The same calls warm and right after a 2 ms sleep (see wake.ts). */
+  wake?: WakeCell[];
 }
 
 const ENCRYPTED: Mode[] = ['webcrypto', 'kruptein'];
 
 export async function runOverheadSection(cfg: Config, impls: { ours: Impl }, url: string, dbName: string, modes: Mode[]): Promise<OverheadResults> {
-  const out: OverheadResults = { ops: [], eventLoop: [] };
+  const out: OverheadResults = { ops: [], eventLoop: [], wake: await runWakeSection(modes, cfg.quick) };
+  for (const w of out.wake!) log(`overhead wake ${w.what}: warm ${w.warmUs.toFixed(1)} µs, after a 2 ms sleep ${w.afterWakeUs.toFixed(1)} µs`);
   for (const mode of ENCRYPTED.filter((m) => modes.includes(m))) {
     const sides: Record<'ours' | 'theirs', Side> = {
       ours: { ...(await makePool(makeStore(impls.ours, mode, await newClient(url), dbName, `ovh_${mode}_enc`), cfg.pool)), label: `ours ${mode}` },
       theirs: { ...(await makePool(makeStore(impls.ours, 'plain', await newClient(url), dbName, `ovh_${mode}_plain`), cfg.pool)), label: 'ours plain' },
     };
     for (const op of ['get-hit', 'set-update'] as const) {
-      const cell = await runCell(cfg, sides, mode, op, 1, cfg.overheadRounds);
+      const cell = await alternatingCell(sides, mode, op, cfg.overheadRounds, cfg.overheadOpsPerRound);
       const diff = (a: number[], b: number[]) => spread(a.map((v, i) => v - b[i]));
       const extra = diff(cell.ours.cpuUsPerOp, cell.theirs.cpuUsPerOp);
       const extraUser = diff(cell.ours.userUsPerOp!, cell.theirs.userUsPerOp!);

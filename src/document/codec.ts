@@ -84,6 +84,11 @@ export class SessionCodec<T extends SessionData> {
     return this.options.encryption!.encrypt(payload, id);
   }
 
+  /** Drops what is kept of a destroyed session (no id: of every session). */
+  forget(id?: string): void {
+    this.options.encryption?.forget(id);
+  }
+
   /** encrypt() without a promise when the adapter allows (ours, key derived); undefined otherwise. */
   encryptNow(payload: unknown, id: string): string | undefined {
     return this.options.encryption!.encryptNow(payload, id);

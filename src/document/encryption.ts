@@ -2,6 +2,7 @@
 // decrypted it (a stale one asks for re-encryption), and what an undecryptable one means (onDecryptError).
 import type { CryptoAdapter, CryptoContext } from '../crypto/types';
 import { abilitiesOf, type AdapterAbilities } from '../crypto/stats';
+import { RecentPlaintexts } from './recent-plaintexts';
 
 export type BindToId = boolean | 'migrate';
 export type OnDecryptError = 'error' | 'miss';
@@ -41,6 +42,8 @@ export class SessionEncryption {
   private readonly detailed;
   /** Our own adapters only: the same work without a promise once keys are derived. */
   private readonly now: Pick<AdapterAbilities, 'decryptNow' | 'encryptNow'> | undefined;
+  /** Our own adapters only: an app's adapter may count, audit or revoke on every call. */
+  private readonly recent: RecentPlaintexts | undefined;
 
   constructor({ adapter, bindToId }: EncryptionOptions) {
     this.adapter = adapter;
@@ -51,6 +54,13 @@ export class SessionEncryption {
     }
     this.detailed = abilities?.decryptDetailed;
     this.now = abilities;
+    this.recent = abilities ? new RecentPlaintexts() : undefined;
+  }
+
+  /** A destroyed or cleared session's plaintext is not kept (undefined: all of them). */
+  forget(id?: string): void {
+    if (id === undefined) this.recent?.clear();
+    else this.recent?.forget(id);
   }
 
   /** Plaintext as connect-mongo encrypts it: the JSON string as is, an object as JSON. */
@@ -60,27 +70,42 @@ export class SessionEncryption {
 
   /** encrypt() at once when the adapter can (ours, key derived); undefined otherwise. */
   encryptNow(payload: unknown, id: string): string | undefined {
-    return this.now?.encryptNow(plaintextOf(payload), this.bindToId ? { id } : undefined);
+    if (!this.now) return undefined;
+    const plaintext = plaintextOf(payload);
+    const ciphertext = this.now.encryptNow(plaintext, this.bindToId ? { id } : undefined);
+    if (ciphertext !== undefined) this.recent!.remember(id, ciphertext, { plaintext, stale: false });
+    return ciphertext;
   }
 
   async encryptText(plaintext: string, id: string): Promise<string> {
     const context = this.bindToId ? { id } : undefined;
     const ciphertext = await (context ? this.adapter.encrypt(plaintext, context) : this.adapter.encrypt(plaintext));
     if (typeof ciphertext !== 'string') throw new TypeError('connect-mongo: the crypto adapter must return a string from encrypt()');
+    this.recent?.remember(id, ciphertext, { plaintext, stale: false });
     return ciphertext;
   }
 
   /** Never passes on the adapter's own error, which may quote the ciphertext. */
   async decrypt(ciphertext: string, id: string): Promise<Decrypted> {
+    const known = this.recent?.recall(id, ciphertext);
+    if (known) return known;
     const result = await this.decryptAny(ciphertext, id);
     if (typeof result.plaintext !== 'string') throw undecryptable('the crypto adapter returned a non-string from decrypt()');
+    this.recent?.remember(id, ciphertext, result as Decrypted);
     return result as Decrypted;
   }
 
   /** decrypt() at once when the adapter can (ours, keys derived); undefined otherwise. Throws where decrypt() rejects. */
   decryptNow(ciphertext: string, id: string): Decrypted | undefined {
-    const now = this.now;
-    if (!now) return undefined;
+    if (!this.now) return undefined;
+    const known = this.recent!.recall(id, ciphertext);
+    if (known) return known;
+    const result = this.decryptAtOnce(this.now, ciphertext, id);
+    if (result) this.recent!.remember(id, ciphertext, result);
+    return result;
+  }
+
+  private decryptAtOnce(now: Pick<AdapterAbilities, 'decryptNow'>, ciphertext: string, id: string): Decrypted | undefined {
     let result;
     try {
       result = now.decryptNow(ciphertext, this.bindToId ? { id } : undefined);

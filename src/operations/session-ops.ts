@@ -112,6 +112,8 @@ export class SessionOps<T extends SessionData> {
     const { ids, writes } = this.p;
     const _id = ids.storageId(sid);
     const legacy = ids.legacyId(sid);
+    this.p.codec.forget(_id);
+    if (legacy) this.p.codec.forget(legacy);
     await Promise.all([writes.destroy(collection, _id, now), legacy && this.p.batcher.remove(collection, legacy)]);
     this.p.emit('destroy', ids.shown(sid, _id));
   }

@@ -1,0 +1,54 @@
+// What one call costs warm (a tight loop) and right after the process wakes from a 2 ms sleep, the state a
+// store's code runs in at concurrency 1 (each operation waits for its round trip). On a VM whose caches are
+// cold after every wake, the second figure can be several times the first for any code, crypto or not:
+// this puts the encryption overhead measured in flow next to what the same calls cost warm.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createKrupteinAdapter, createWebCryptoAdapter } from '../../src/crypto';
+import { abilitiesOf } from '../../src/crypto/stats';
+import { makeSession } from '../lib/session-data';
+import { median } from '../lib/stats';
+import type { Mode } from '../lib/stores';
+
+export interface WakeCell {
+  what: string;
+  warmUs: number;
+  afterWakeUs: number;
+}
+
+function warm(call: () => unknown, n: number): number {
+  for (let i = 0; i < n; i++) call();
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) call();
+  return ((performance.now() - t0) * 1000) / n;
+}
+
+async function afterWake(call: () => unknown, n: number): Promise<number> {
+  const us: number[] = [];
+  for (let i = 0; i < n; i++) {
+    await sleep(2);
+    const t0 = performance.now();
+    call();
+    us.push((performance.now() - t0) * 1000);
+  }
+  return median(us);
+}
+
+async function cell(what: string, call: () => unknown, quick: boolean): Promise<WakeCell> {
+  return { what, warmUs: warm(call, quick ? 500 : 5000), afterWakeUs: await afterWake(call, quick ? 50 : 300) };
+}
+
+/** JSON of the bench session (what a plain get parses), and each encrypted mode's own decrypt and encrypt. */
+export async function runWakeSection(modes: Mode[], quick: boolean): Promise<WakeCell[]> {
+  const json = JSON.stringify(makeSession(1));
+  const out = [await cell('JSON.parse of the session (plain get)', () => JSON.parse(json), quick)];
+  const secret = 'bench secret: correct horse battery staple';
+  for (const mode of modes.filter((m) => m !== 'plain')) {
+    const adapter = mode === 'kruptein' ? createKrupteinAdapter({ secret }) : createWebCryptoAdapter({ secret });
+    await adapter.decrypt(await adapter.encrypt(json)); // derives the key
+    const ab = abilitiesOf(adapter)!;
+    const sealed = ab.encryptNow(json)!;
+    out.push(await cell(`${mode} decrypt`, () => ab.decryptNow(sealed), quick));
+    out.push(await cell(`${mode} encrypt`, () => ab.encryptNow(json), quick));
+  }
+  return out;
+}

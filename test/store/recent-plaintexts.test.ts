@@ -1,0 +1,134 @@
+// Reads of a ciphertext the store decrypted or wrote last time for that id skip the decryption (our own
+// adapters only); anything else in the database is decrypted as before. The adapter's own functions are
+// counted in place (they still run), never replaced.
+import { describe, expect, it } from 'vitest';
+import { createKrupteinAdapter, createWebCryptoAdapter, type CryptoAdapter } from '../../src/index';
+import { abilitiesOf } from '../../src/crypto/stats';
+import { RecentPlaintexts } from '../../src/document/recent-plaintexts';
+import { makeSession, makeStore, sid } from '../support';
+
+const SECRET = 'recent-plaintexts-secret-0123456789abcdef';
+
+/** Counts the decryptions an adapter of ours performs, sync and async (a sync call that waits for a key is not one). */
+function countDecryptions(adapter: CryptoAdapter): { count: () => number } {
+  const abilities = abilitiesOf(adapter)!;
+  let n = 0;
+  const { decryptNow, decryptDetailed } = abilities;
+  abilities.decryptNow = (c, x) => {
+    let result;
+    try {
+      result = decryptNow(c, x);
+    } catch (err) {
+      n++; // a refusal is a decryption attempted
+      throw err;
+    }
+    if (result) n++;
+    return result;
+  };
+  abilities.decryptDetailed = (c, x) => (n++, decryptDetailed(c, x));
+  return { count: () => n };
+}
+
+describe.each([
+  ['WebCrypto', () => createWebCryptoAdapter({ secret: SECRET })],
+  ['kruptein', () => createKrupteinAdapter({ secret: SECRET })],
+])('recent plaintexts, %s', (_name, makeAdapter) => {
+  it('a session read again unchanged, or read after this store wrote it, is not decrypted again', async () => {
+    const adapter = makeAdapter();
+    const { count } = countDecryptions(adapter);
+    const { store, dbName } = makeStore({ cryptoAdapter: adapter });
+    const id = sid();
+    await store.set(id, makeSession({ n: 1 }));
+    expect(await store.get(id)).toMatchObject({ n: 1 });
+    expect(count()).toBe(0);
+    // Another store (its own memory) reads it: one decryption, then none.
+    const otherAdapter = makeAdapter();
+    const other = { ...countDecryptions(otherAdapter), store: makeStore({ dbName, cryptoAdapter: otherAdapter }).store };
+    expect(await other.store.get(id)).toMatchObject({ n: 1 });
+    expect(await other.store.get(id)).toMatchObject({ n: 1 });
+    expect(other.count()).toBe(1);
+    expect(await store.get(id)).toMatchObject({ n: 1 });
+    expect(count()).toBe(0);
+  });
+
+  it('a ciphertext written by another instance, or altered, is decrypted: never the remembered session', async () => {
+    const adapter = makeAdapter();
+    const { count } = countDecryptions(adapter);
+    const { store, dbName, collection } = makeStore({ cryptoAdapter: adapter });
+    const id = sid();
+    await store.set(id, makeSession({ n: 1 }));
+    const other = makeStore({ dbName, cryptoAdapter: makeAdapter() }).store;
+    await other.set(id, makeSession({ n: 2 }));
+    expect(await store.get(id)).toMatchObject({ n: 2 });
+    expect(count()).toBe(1);
+    expect(await store.get(id)).toMatchObject({ n: 2 });
+    expect(count()).toBe(1);
+    // Flip one character in the stored ciphertext: the read fails as it would without the memory.
+    const coll = await collection();
+    const doc = (await coll.findOne({ _id: id as never }))!;
+    const s = doc.session as string;
+    const i = Math.floor(s.length / 2);
+    await coll.updateOne({ _id: id as never }, { $set: { session: s.slice(0, i) + (s[i] === 'A' ? 'B' : 'A') + s.slice(i + 1) } });
+    await expect(store.get(id)).rejects.toThrow(/unreadable/);
+    expect(count()).toBe(2);
+  });
+
+  it('after destroy() the same ciphertext put back in the database is decrypted afresh', async () => {
+    const adapter = makeAdapter();
+    const { count } = countDecryptions(adapter);
+    const { store, collection } = makeStore({ cryptoAdapter: adapter });
+    const id = sid();
+    await store.set(id, makeSession({ n: 1 }));
+    const coll = await collection();
+    const doc = (await coll.findOne({ _id: id as never }))!;
+    await store.destroy(id);
+    expect(await store.get(id)).toBeNull();
+    await coll.insertOne(doc);
+    expect(await store.get(id)).toMatchObject({ n: 1 });
+    expect(count()).toBe(1);
+  });
+});
+
+describe('recent plaintexts', () => {
+  it('with bindToId, a ciphertext moved to another id is refused even though it is remembered under its own', async () => {
+    const adapter = createWebCryptoAdapter({ secret: SECRET });
+    const { store, collection } = makeStore({ cryptoAdapter: adapter, bindToId: true });
+    const [a, b] = [sid(), sid()];
+    await store.set(a, makeSession({ who: 'a' }));
+    await store.set(b, makeSession({ who: 'b' }));
+    const coll = await collection();
+    const docA = (await coll.findOne({ _id: a as never }))!;
+    await coll.updateOne({ _id: b as never }, { $set: { session: docA.session } });
+    await expect(store.get(b)).rejects.toThrow(/unreadable/);
+    expect(await store.get(a)).toMatchObject({ who: 'a' });
+  });
+
+  it("an app's own adapter is called on every read", async () => {
+    const inner = createWebCryptoAdapter({ secret: SECRET });
+    let decrypts = 0;
+    const own: CryptoAdapter = { encrypt: (p) => inner.encrypt(p), decrypt: (c) => (decrypts++, inner.decrypt(c)) };
+    const { store } = makeStore({ cryptoAdapter: own });
+    const id = sid();
+    await store.set(id, makeSession({ n: 1 }));
+    await store.get(id);
+    await store.get(id);
+    expect(decrypts).toBe(2);
+  });
+
+  it('keeps at most 1,000 sessions and 8 Mi characters, least recently used out first', () => {
+    const recent = new RecentPlaintexts();
+    for (let i = 0; i < 1001; i++) recent.remember(`id${i}`, `ct${i}`, { plaintext: `p${i}`, stale: false });
+    expect(recent.recall('id0', 'ct0')).toBeUndefined();
+    expect(recent.recall('id1', 'ct1')).toEqual({ ciphertext: 'ct1', plaintext: 'p1', stale: false });
+    expect(recent.recall('id1', 'ct1-other')).toBeUndefined();
+    const big = 'x'.repeat(200 * 1024);
+    for (let i = 0; i < 40; i++) recent.remember(`big${i}`, big + i, { plaintext: big, stale: false });
+    // 40 × 400 Ki characters is over 15 Mi: the newest 20 fit in 8 Mi, the small ones went first.
+    expect(recent.recall('id1', 'ct1')).toBeUndefined();
+    expect(recent.recall('big39', big + 39)).toBeDefined();
+    expect(recent.recall('big20', big + 20)).toBeDefined();
+    expect(recent.recall('big19', big + 19)).toBeUndefined();
+    recent.remember('huge', 'y'.repeat(600 * 1024), { plaintext: 'z', stale: false });
+    expect(recent.recall('huge', 'y'.repeat(600 * 1024))).toBeUndefined(); // over a sixteenth: never kept
+  });
+});
