@@ -268,7 +268,7 @@ export function readmeBlock(r: Results): string {
   }
   L.push('');
   if (r.overhead?.ops.length) {
-    L.push('What encryption adds to our own plain store (ours encrypted vs ours plain, interleaved; per-round difference, median (min…max)):', '');
+    L.push('What encryption adds to our own plain store (ours encrypted vs ours plain, taking turns op by op; per-round difference, median (min…max)):', '');
     L.push('| Mode | get, one at a time | set, one at a time | event-loop p99, 200 concurrent get+set |', '|---|--:|--:|--:|');
     for (const mode of ['webcrypto', 'kruptein']) {
       const o = (op: string) => r.overhead!.ops.find((x) => x.mode === mode && x.op === op);
@@ -279,6 +279,7 @@ export function readmeBlock(r: Results): string {
       if (o('get-hit') || e) L.push(`| ${mode} | ${extra(o('get-hit'))} | ${extra(o('set-update'))} | ${el} |`);
     }
     L.push('');
+    if (r.overhead.wake?.length) wakeMarkdown(r.overhead.wake, L);
   }
   if (r.growth?.length) {
     L.push('As the collection grows (plain; ours / connect-mongo; wall times against the test server):', '');
