@@ -3,7 +3,7 @@
 // ciphertext they decrypted (or wrote) last time: the same bytes under the same keys decrypt to the same
 // plaintext, and a string comparison replaces the decryption. Any other ciphertext (another instance
 // wrote it, it was altered) is a miss and is decrypted as usual. Bounded in entries and characters;
-// least recently used first out.
+// least recently used first out. Private fields: an app that logs or inspects the store sees none of it.
 
 export interface RecentPlaintext {
   plaintext: string;
@@ -17,15 +17,15 @@ const MAX_ENTRIES = 1_000;
 const MAX_CHARS = 8 * 1024 * 1024;
 
 export class RecentPlaintexts {
-  private readonly byId = new Map<string, Entry>();
-  private chars = 0;
+  readonly #byId = new Map<string, Entry>();
+  #chars = 0;
 
   /** The plaintext when `ciphertext` is exactly the last one seen for `id`. */
   recall(id: string, ciphertext: string): RecentPlaintext | undefined {
-    const entry = this.byId.get(id);
+    const entry = this.#byId.get(id);
     if (!entry || entry.ciphertext !== ciphertext) return undefined;
-    this.byId.delete(id); // refresh its place in the LRU order
-    this.byId.set(id, entry);
+    this.#byId.delete(id); // refresh its place in the LRU order
+    this.#byId.set(id, entry);
     return entry;
   }
 
@@ -33,25 +33,25 @@ export class RecentPlaintexts {
     this.forget(id);
     const size = ciphertext.length + plaintext.length;
     if (size > MAX_CHARS / 16) return; // a huge session would push out many ordinary ones
-    this.byId.set(id, { ciphertext, plaintext, stale });
-    this.chars += size;
-    for (const [oldest, e] of this.byId) {
-      if (this.byId.size <= MAX_ENTRIES && this.chars <= MAX_CHARS) break;
-      this.byId.delete(oldest);
-      this.chars -= e.ciphertext.length + e.plaintext.length;
+    this.#byId.set(id, { ciphertext, plaintext, stale });
+    this.#chars += size;
+    for (const [oldest, e] of this.#byId) {
+      if (this.#byId.size <= MAX_ENTRIES && this.#chars <= MAX_CHARS) break;
+      this.#byId.delete(oldest);
+      this.#chars -= e.ciphertext.length + e.plaintext.length;
     }
   }
 
   /** After a destroy: the plaintext of a logged-out session is not kept. */
   forget(id: string): void {
-    const entry = this.byId.get(id);
+    const entry = this.#byId.get(id);
     if (!entry) return;
-    this.byId.delete(id);
-    this.chars -= entry.ciphertext.length + entry.plaintext.length;
+    this.#byId.delete(id);
+    this.#chars -= entry.ciphertext.length + entry.plaintext.length;
   }
 
   clear(): void {
-    this.byId.clear();
-    this.chars = 0;
+    this.#byId.clear();
+    this.#chars = 0;
   }
 }
