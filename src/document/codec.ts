@@ -39,6 +39,8 @@ export interface DecodeOptions {
   withLastModified?: boolean;
   /** Called with the plaintext when it was encrypted with an older secret, or not bound to its id yet. */
   onStale?: (plaintext: string) => void;
+  /** false: a read of many sessions, whose plaintexts are not kept (see recent-plaintexts.ts). */
+  remember?: boolean;
 }
 
 export class SessionCodec<T extends SessionData> {
@@ -107,7 +109,7 @@ export class SessionCodec<T extends SessionData> {
     // Our adapters decrypt at once once their keys exist: no promise on the read path either.
     let decrypted: Decrypted | undefined;
     try {
-      decrypted = encryption.decryptNow(doc.session, doc._id);
+      decrypted = encryption.decryptNow(doc.session, doc._id, options.remember);
     } catch (err) {
       return this.undecryptable(doc, err);
     }
@@ -117,7 +119,7 @@ export class SessionCodec<T extends SessionData> {
   private async decryptAndDecode(doc: SessionDocument, ciphertext: string, options: DecodeOptions): Promise<T | null> {
     let decrypted: Decrypted;
     try {
-      decrypted = await this.options.encryption!.decrypt(ciphertext, doc._id);
+      decrypted = await this.options.encryption!.decrypt(ciphertext, doc._id, options.remember);
     } catch (err) {
       return this.undecryptable(doc, err);
     }

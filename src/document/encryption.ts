@@ -77,31 +77,34 @@ export class SessionEncryption {
     return ciphertext;
   }
 
-  async encryptText(plaintext: string, id: string): Promise<string> {
+  async encryptText(plaintext: string, id: string, remember = true): Promise<string> {
     const context = this.bindToId ? { id } : undefined;
     const ciphertext = await (context ? this.adapter.encrypt(plaintext, context) : this.adapter.encrypt(plaintext));
     if (typeof ciphertext !== 'string') throw new TypeError('connect-mongo: the crypto adapter must return a string from encrypt()');
-    this.recent?.remember(id, ciphertext, { plaintext, stale: false });
+    if (remember) this.recent?.remember(id, ciphertext, { plaintext, stale: false });
     return ciphertext;
   }
 
-  /** Never passes on the adapter's own error, which may quote the ciphertext. */
-  async decrypt(ciphertext: string, id: string): Promise<Decrypted> {
+  /**
+   * Never passes on the adapter's own error, which may quote the ciphertext. `remember: false` for reads
+   * of many sessions at once (listings, bulk re-encryption), which would push out the ones in use.
+   */
+  async decrypt(ciphertext: string, id: string, remember = true): Promise<Decrypted> {
     const known = this.recent?.recall(id, ciphertext);
     if (known) return known;
     const result = await this.decryptAny(ciphertext, id);
     if (typeof result.plaintext !== 'string') throw undecryptable('the crypto adapter returned a non-string from decrypt()');
-    this.recent?.remember(id, ciphertext, result as Decrypted);
+    if (remember) this.recent?.remember(id, ciphertext, result as Decrypted);
     return result as Decrypted;
   }
 
   /** decrypt() at once when the adapter can (ours, keys derived); undefined otherwise. Throws where decrypt() rejects. */
-  decryptNow(ciphertext: string, id: string): Decrypted | undefined {
+  decryptNow(ciphertext: string, id: string, remember = true): Decrypted | undefined {
     if (!this.now) return undefined;
     const known = this.recent!.recall(id, ciphertext);
     if (known) return known;
     const result = this.decryptAtOnce(this.now, ciphertext, id);
-    if (result) this.recent!.remember(id, ciphertext, result);
+    if (result && remember) this.recent!.remember(id, ciphertext, result);
     return result;
   }
 

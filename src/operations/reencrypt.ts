@@ -33,8 +33,8 @@ export class Reencryption {
   ) {}
 
   /** Rewrites one document's ciphertext; false when a concurrent write replaced it first. */
-  async one(collection: Coll, _id: string, oldCiphertext: string, plaintext: string): Promise<boolean> {
-    const session = await this.encryption.encryptText(plaintext, _id);
+  async one(collection: Coll, _id: string, oldCiphertext: string, plaintext: string, remember = true): Promise<boolean> {
+    const session = await this.encryption.encryptText(plaintext, _id, remember);
     const result = await collection.updateOne({ _id, session: oldCiphertext }, { $set: { session } }, this.write);
     return result.modifiedCount > 0;
   }
@@ -56,8 +56,8 @@ export class Reencryption {
     progress.scanned++;
     if (typeof session !== 'string') return; // not encrypted (written before encryption was on)
     try {
-      const { plaintext, stale } = await this.encryption.decrypt(session, _id);
-      if (stale && (await this.one(collection, _id, session, plaintext))) progress.reencrypted++;
+      const { plaintext, stale } = await this.encryption.decrypt(session, _id, false);
+      if (stale && (await this.one(collection, _id, session, plaintext, false))) progress.reencrypted++;
     } catch (err) {
       progress.failed++;
       debug('reencryptAll: %s could not be decrypted: %s', _id, (err as Error)?.message);

@@ -11,6 +11,7 @@ import type { ExpiryPolicy } from '../expiry/policy';
 
 /** Documents per cursor batch when reading everything: one batch is decoded while the next is on its way. */
 const STREAM_BATCH = 500;
+const MANY = { remember: false } as const; // a listing's plaintexts are not kept: it would push out the sessions in use
 
 const ignore = () => {};
 
@@ -53,7 +54,7 @@ export class Listing<T extends SessionData> {
       for (const doc of docs) {
         const wait = this.codec.encrypts ? decodeSlot() : undefined;
         if (wait) await wait;
-        let session = this.codec.decode(doc);
+        let session = this.codec.decode(doc, MANY);
         if (session instanceof Promise) session = await session; // a foreign adapter, or a key being derived
         if (session !== null) sessions.push(session); // null: undecryptable, with onDecryptError: 'miss'
       }
@@ -83,7 +84,7 @@ export class Listing<T extends SessionData> {
         if (wait) await wait;
         let session: T | null;
         try {
-          session = await this.codec.decode(doc);
+          session = await this.codec.decode(doc, MANY);
         } catch (err) {
           if (!options.skipUnreadable) throw err;
           options.onUnreadable?.(doc._id, err);

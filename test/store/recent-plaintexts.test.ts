@@ -73,6 +73,23 @@ describe.each([
     expect(count()).toBe(2);
   });
 
+  it('all() and entries() read through it but keep nothing new: a listing would push out the sessions in use', async () => {
+    const { store, dbName } = makeStore({ cryptoAdapter: makeAdapter() });
+    const ids = [sid(), sid(), sid()];
+    for (const id of ids) await store.set(id, makeSession({ id }));
+    const adapter = makeAdapter();
+    const { count } = countDecryptions(adapter);
+    const reader = makeStore({ dbName, cryptoAdapter: adapter }).store;
+    expect(await reader.get(ids[0])).toMatchObject({ id: ids[0] });
+    expect(count()).toBe(1);
+    expect(await reader.all()).toHaveLength(3);
+    expect(count()).toBe(3); // ids[0] was known
+    for await (const _ of reader.entries()) void _;
+    expect(count()).toBe(5);
+    expect(await reader.get(ids[1])).toMatchObject({ id: ids[1] });
+    expect(count()).toBe(6);
+  });
+
   it('after destroy() the same ciphertext put back in the database is decrypted afresh', async () => {
     const adapter = makeAdapter();
     const { count } = countDecryptions(adapter);
