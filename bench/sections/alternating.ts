@@ -3,8 +3,7 @@
 // hundreds of µs between 200 ms rounds; taking turns per operation puts both stores in the same drift, so
 // a difference of a few µs survives. A round is `n` operations per store; its figure is each store's mean.
 import type { RoundResult } from '../lib/measure';
-import { spread } from '../lib/stats';
-import { prepare, type Op, type OpsCell, type Side } from './ops';
+import { prepare, toCell, type Op, type OpsCell, type Side } from './ops';
 
 type Timed = { cpu: number; user: number; wall: number };
 
@@ -50,16 +49,5 @@ export async function alternatingCell(
     res.ours.push(pair.ours);
     res.theirs.push(pair.theirs);
   }
-  const per = (rs: RoundResult[], k: 'cpuUs' | 'userUs') => rs.map((x) => x[k] / x.ops);
-  const tput = (rs: RoundResult[]) => rs.map((x) => (x.ops * 1000) / x.wallMs);
-  const oc = per(res.ours, 'cpuUs'), tc = per(res.theirs, 'cpuUs'), ot = tput(res.ours), tt = tput(res.theirs);
-  return {
-    mode,
-    op,
-    concurrency: 1,
-    ours: { opsPerRound: n, cpuUsPerOp: oc, opsPerSec: ot, userUsPerOp: per(res.ours, 'userUs') },
-    theirs: { opsPerRound: n, cpuUsPerOp: tc, opsPerSec: tt, userUsPerOp: per(res.theirs, 'userUs') },
-    cpuRatio: spread(oc.map((v, i) => v / tc[i])),
-    opsRatio: spread(ot.map((v, i) => v / tt[i])),
-  };
+  return toCell(mode, op, 1, res, { ours: n, theirs: n });
 }

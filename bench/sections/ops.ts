@@ -88,25 +88,36 @@ export async function runCell(
     n[key] = Math.ceil(k / concurrency) * concurrency;
   }
   const res = await interleave(rounds, (key) => round(sides[key], op, n[key], concurrency));
-  const cpu = (rs: RoundResult[]) => rs.map((r) => r.cpuUs / r.ops);
-  const user = (rs: RoundResult[]) => rs.map((r) => r.userUs / r.ops);
-  const tput = (rs: RoundResult[]) => rs.map((r) => (r.ops * 1000) / r.wallMs);
-  const oc = cpu(res.ours), tc = cpu(res.theirs), ot = tput(res.ours), tt = tput(res.theirs);
-  const cell: OpsCell = {
-    mode,
-    op,
-    concurrency,
-    ours: { opsPerRound: n.ours, cpuUsPerOp: oc, opsPerSec: ot, userUsPerOp: user(res.ours) },
-    theirs: { opsPerRound: n.theirs, cpuUsPerOp: tc, opsPerSec: tt, userUsPerOp: user(res.theirs) },
-    cpuRatio: spread(oc.map((v, i) => v / tc[i])),
-    opsRatio: spread(ot.map((v, i) => v / tt[i])),
-  };
+  const cell = toCell(mode, op, concurrency, res, n);
+  const oc = cell.ours.cpuUsPerOp, tc = cell.theirs.cpuUsPerOp, ot = cell.ours.opsPerSec, tt = cell.theirs.opsPerSec;
   log(
     `ops ${mode.padEnd(9)} ${op.padEnd(10)} c=${String(concurrency).padEnd(2)}`,
     `cpu µs/op ${sides.ours.label ?? sides.ours.bs.impl.label} ${median(oc).toFixed(0)} ${sides.theirs.label ?? sides.theirs.bs.impl.label} ${median(tc).toFixed(0)} ratio ${cell.cpuRatio.median.toFixed(3)}`,
     `| ops/s ${median(ot).toFixed(0)} / ${median(tt).toFixed(0)}`,
   );
   return cell;
+}
+
+/** Per-round figures of both stores, and their ratios round by round. */
+export function toCell(
+  mode: Mode,
+  op: Op,
+  concurrency: number,
+  res: Record<'ours' | 'theirs', RoundResult[]>,
+  n: Record<'ours' | 'theirs', number>,
+): OpsCell {
+  const per = (rs: RoundResult[], k: 'cpuUs' | 'userUs') => rs.map((r) => r[k] / r.ops);
+  const tput = (rs: RoundResult[]) => rs.map((r) => (r.ops * 1000) / r.wallMs);
+  const oc = per(res.ours, 'cpuUs'), tc = per(res.theirs, 'cpuUs'), ot = tput(res.ours), tt = tput(res.theirs);
+  return {
+    mode,
+    op,
+    concurrency,
+    ours: { opsPerRound: n.ours, cpuUsPerOp: oc, opsPerSec: ot, userUsPerOp: per(res.ours, 'userUs') },
+    theirs: { opsPerRound: n.theirs, cpuUsPerOp: tc, opsPerSec: tt, userUsPerOp: per(res.theirs, 'userUs') },
+    cpuRatio: spread(oc.map((v, i) => v / tc[i])),
+    opsRatio: spread(ot.map((v, i) => v / tt[i])),
+  };
 }
 
 export async function makePool(bs: BenchStore, size: number): Promise<Side> {
