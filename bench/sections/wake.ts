@@ -2,6 +2,7 @@
 // store's code runs in at concurrency 1 (each operation waits for its round trip). On a VM whose caches are
 // cold after every wake, the second figure can be several times the first for any code, crypto or not:
 // this puts the encryption overhead measured in flow next to what the same calls cost warm.
+import { createCipheriv, createHmac, createSecretKey, randomBytes, type CipherGCM } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createKrupteinAdapter, createWebCryptoAdapter } from '../../src/crypto';
 import { abilitiesOf } from '../../src/crypto/stats';
@@ -37,6 +38,29 @@ async function cell(what: string, call: () => unknown, quick: boolean): Promise<
   return { what, warmUs: warm(call, quick ? 500 : 5000), afterWakeUs: await afterWake(call, quick ? 50 : 300) };
 }
 
+/**
+ * The floor under each format's write: only the OpenSSL calls its encryption cannot do without, on the
+ * same session text, with none of the adapter's encoding around them. WebCrypto: one AES-256-GCM
+ * encryption. kruptein: the same plus its HMAC-SHA512 over the ciphertext (the AAD costs one call more).
+ */
+function floorCalls(json: string): [string, () => unknown][] {
+  const key = createSecretKey(randomBytes(32));
+  const iv = randomBytes(12);
+  const aad = randomBytes(64);
+  const gcm = (withAad: boolean) => {
+    const cipher = createCipheriv('aes-256-gcm', key, iv) as CipherGCM;
+    if (withAad) cipher.setAAD(aad);
+    const ct = cipher.update(json, 'utf8');
+    cipher.final();
+    cipher.getAuthTag();
+    return ct;
+  };
+  return [
+    ['AES-256-GCM calls alone (floor of a webcrypto write)', () => gcm(false)],
+    ['AES-256-GCM + HMAC-SHA512 calls alone (floor of a kruptein write)', () => createHmac('sha512', key).update(gcm(true)).digest()],
+  ];
+}
+
 /** JSON of the bench session (what a plain get parses), and each encrypted mode's own decrypt and encrypt. */
 export async function runWakeSection(modes: Mode[], quick: boolean): Promise<WakeCell[]> {
   const json = JSON.stringify(makeSession(1));
@@ -50,5 +74,6 @@ export async function runWakeSection(modes: Mode[], quick: boolean): Promise<Wak
     out.push(await cell(`${mode} decrypt`, () => ab.decryptNow(sealed), quick));
     out.push(await cell(`${mode} encrypt`, () => ab.encryptNow(json), quick));
   }
+  for (const [what, call] of floorCalls(json)) out.push(await cell(what, call, quick));
   return out;
 }
