@@ -61,7 +61,7 @@ function floorCalls(json: string): [string, () => unknown][] {
   ];
 }
 
-/** JSON of the bench session (what a plain get parses), and each encrypted mode's own decrypt and encrypt. */
+/** JSON of the bench session (what a plain get parses), each encrypted mode's own decrypt and encrypt, and the floors. */
 export async function runWakeSection(modes: Mode[], quick: boolean): Promise<WakeCell[]> {
   const json = JSON.stringify(makeSession(1));
   const out = [await cell('JSON.parse of the session (plain get)', () => JSON.parse(json), quick)];
