@@ -1,4 +1,5 @@
 // Option and input checks shared by both adapters, and the errors they throw.
+import { argumentError, ConnectMongoError, ErrorCodes, optionError } from '../errors';
 
 export function describe(value: unknown): string {
   if (value === null) return 'null';
@@ -16,7 +17,7 @@ export function show(value: unknown): string {
 /** `missing` keeps connect-mongo's wording for a missing secret ("requires a secret", "requires a non-empty secret"). */
 export function requireOptionsObject(options: unknown, fn: string, missing: string): void {
   if (options === null || typeof options !== 'object') {
-    throw new TypeError(`${fn} ${missing} (pass an options object with a secret)`);
+    throw optionError(`${fn} ${missing} (pass an options object with a secret)`);
   }
 }
 
@@ -25,7 +26,7 @@ export function toBytes(value: unknown, option: string, fn: string): Uint8Array 
   if (value instanceof ArrayBuffer) return new Uint8Array(value);
   if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
   // connect-mongo's wording first, which apps may match on.
-  throw new TypeError(
+  throw optionError(
     `Unsupported secret type for Web Crypto adapter: ${fn}: option "${option}" must be a string, ArrayBuffer or ArrayBufferView (got ${describe(value)})`,
   );
 }
@@ -33,7 +34,7 @@ export function toBytes(value: unknown, option: string, fn: string): Uint8Array 
 /** One secret, or a non-empty list of them (newest first), each turned into bytes by `one`. */
 export function secretList<B>(secret: unknown, fn: string, one: (value: unknown) => B): B[] {
   if (!Array.isArray(secret)) return [one(secret)];
-  if (secret.length === 0) throw new TypeError(`${fn}: option "secret" must not be an empty list`);
+  if (secret.length === 0) throw optionError(`${fn}: option "secret" must not be an empty list`);
   return secret.map(one);
 }
 
@@ -61,19 +62,19 @@ export function warnIfWeak(fn: string, secret: Uint8Array): void {
 }
 
 export function checkPositiveInt(value: unknown, option: string, fn: string, max: number): number {
-  if (typeof value !== 'number') throw new TypeError(`${fn}: option "${option}" must be a number (got ${describe(value)})`);
+  if (typeof value !== 'number') throw optionError(`${fn}: option "${option}" must be a number (got ${describe(value)})`);
   if (!Number.isInteger(value) || value < 1 || value > max) {
-    throw new RangeError(`${fn}: option "${option}" must be an integer between 1 and ${max} (got ${value})`);
+    throw optionError(`${fn}: option "${option}" must be an integer between 1 and ${max} (got ${value})`, { range: true });
   }
   return value;
 }
 
 /** The adapters' argument check; `what` is e.g. "encrypt: plaintext". */
 export function requireString(value: unknown, what: string): void {
-  if (typeof value !== 'string') throw new TypeError(`${what} must be a string (got ${describe(value)})`);
+  if (typeof value !== 'string') throw argumentError(`${what} must be a string (got ${describe(value)})`);
 }
 
 // Decrypt failures never carry the underlying OpenSSL error or any input: only what went wrong, generically.
 export function decryptError(what: string): Error {
-  return new Error(`Unable to decrypt session data: ${what}`);
+  return new ConnectMongoError(ErrorCodes.undecryptableSession, `Unable to decrypt session data: ${what}`);
 }
