@@ -1,4 +1,5 @@
 // Option and input checks shared by both adapters, and the errors they throw.
+import { createHash } from 'node:crypto';
 import { argumentError, ConnectMongoError, ErrorCodes, optionError } from '../errors';
 
 export function describe(value: unknown): string {
@@ -41,11 +42,12 @@ export function secretList<B>(secret: unknown, fn: string, one: (value: unknown)
 // Values that appear in documentation and examples; whoever deploys one has not chosen a secret.
 const PLACEHOLDERS = new Set(['secret', 'keyboard cat', 'changeme', 'change-me', 'example-secret-change-me', 'squirrel', 'password']);
 const MIN_SECRET_BYTES = 32;
+/** Fingerprints of the weak secrets already warned about, so that each is named once, however often used. */
 const warned = new Set<string>();
 
 /**
- * Warns once per adapter and reason about a guessable secret. Not an error: old deployments must keep
- * reading what they stored.
+ * Warns once per weak secret (a second weak secret gets its own warning) about a guessable secret. Not an
+ * error: old deployments must keep reading what they stored. The message never quotes the secret.
  */
 export function warnIfWeak(fn: string, secret: Uint8Array): void {
   const text = Buffer.from(secret).toString('utf8');
@@ -54,8 +56,9 @@ export function warnIfWeak(fn: string, secret: Uint8Array): void {
     : secret.length < MIN_SECRET_BYTES
       ? `is shorter than ${MIN_SECRET_BYTES} bytes`
       : null;
-  if (!reason || warned.has(`${fn}:${reason}`)) return;
-  warned.add(`${fn}:${reason}`);
+  const fingerprint = reason && `${fn}:${createHash('sha256').update(secret).digest('base64')}`;
+  if (!fingerprint || warned.has(fingerprint)) return;
+  warned.add(fingerprint);
   process.emitWarning(`${fn}: the secret ${reason}; use at least ${MIN_SECRET_BYTES} random bytes (e.g. crypto.randomBytes(32).toString('base64'))`, {
     code: 'CONNECT_MONGO_WEAK_SECRET',
   });

@@ -81,3 +81,22 @@ describe('stopping npm start', () => {
     await expect(fetch(app.url)).rejects.toThrow();
   });
 });
+
+describe('stopping an example started by hand', () => {
+  it('SIGTERM to `node --import tsx examples/express.ts` alone (`kill <pid>`) shuts it down cleanly', async () => {
+    const app = await startExample({ command: example as [string, ...string[]], env: mongoEnv() });
+    const stopped = await app.stop('SIGTERM', 'process');
+    expect(app.output()).toContain('SIGTERM: shutting down');
+    expect(app.output()).toContain('shutdown complete');
+    expect(stopped).toEqual({ code: 0, exitSignal: null, leftovers: false });
+    await expect(fetch(app.url)).rejects.toThrow();
+  });
+
+  it('`npx tsx examples/express.ts`: Ctrl+C (SIGINT to its process group) stops npx, tsx and the app', async () => {
+    const app = await startExample({ command: ['npx', 'tsx', 'examples/express.ts'], env: mongoEnv() });
+    const stopped = await app.stop('SIGINT', 'group');
+    expect(app.output()).toContain('shutdown complete');
+    expect(stopped.leftovers).toBe(false);
+    await expect(fetch(app.url)).rejects.toThrow();
+  });
+});
