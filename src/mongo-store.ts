@@ -29,7 +29,7 @@ import { warnUnknownOptions } from './unknown-options';
 import { ConnectMongoError, ErrorCodes, optionError, type ConnectMongoErrorCode } from './errors';
 
 /** Everything connect-mongo 6 accepts. */
-export type ConnectMongoOptions<T extends SessionData = SessionData> = ConnectionOptions & ExpiryOptions & SerializerOptions<T>;
+export type ConnectMongoOptions<T extends SessionData = SessionData> = ConnectionOptions & ExpiryOptions<T> & SerializerOptions<T>;
 
 export class MongoStore<T extends SessionData = SessionData> extends Store {
   private readonly connection: ConnectionResolver<SessionDocument>;
