@@ -92,10 +92,11 @@ describe('stopping an example started by hand', () => {
     await expect(fetch(app.url)).rejects.toThrow();
   });
 
+  // Only that everything stops: tsx kills an app that has not acknowledged the signal within 30 ms, which
+  // on a busy machine can cut its clean shutdown short (examples/README.md says so).
   it('`npx tsx examples/express.ts`: Ctrl+C (SIGINT to its process group) stops npx, tsx and the app', async () => {
     const app = await startExample({ command: ['npx', 'tsx', 'examples/express.ts'], env: mongoEnv() });
     const stopped = await app.stop('SIGINT', 'group');
-    expect(app.output()).toContain('shutdown complete');
     expect(stopped.leftovers).toBe(false);
     await expect(fetch(app.url)).rejects.toThrow();
   });
