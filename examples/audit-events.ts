@@ -1,6 +1,6 @@
 // Store events as an audit trail: `create`, `update`, `set`, `touch` and `destroy` carry the session id first
 // (`touch` also passes the session itself, as connect-mongo does); this log keeps only the id.
-//   npx tsx examples/audit-events.ts     (every event is printed as a JSON line; GET /audit lists them)
+//   node --import tsx examples/audit-events.ts     (every event is printed as a JSON line; GET /audit lists them)
 import express from 'express';
 import session from 'express-session';
 import MongoStore from '../src/index';

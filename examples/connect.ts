@@ -1,5 +1,5 @@
 // Connect instead of Express: express-session is plain Connect middleware, and so is the store behind it.
-//   npx tsx examples/connect.ts
+//   node --import tsx examples/connect.ts
 import connect from 'connect';
 import session from 'express-session';
 import MongoStore from '../src/index';

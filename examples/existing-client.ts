@@ -1,5 +1,5 @@
 // Reusing a MongoClient your app already has, instead of letting the store open its own.
-//   npx tsx examples/existing-client.ts
+//   node --import tsx examples/existing-client.ts
 // Two mounts show the two options: `client` (an already-connected client) and `clientPromise`
 // (a connection still in progress). Note: like connect-mongo, store.close() closes the client it was given,
 // so with a shared client, close the client once at shutdown instead of calling store.close() on each store.

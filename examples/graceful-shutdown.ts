@@ -1,7 +1,7 @@
 // Graceful shutdown: on SIGTERM (what Docker, Kubernetes and systemd send) or Ctrl+C, stop taking requests,
 // let the ones in flight finish their session writes, then close the store. store.close() clears the
 // autoRemove timer and closes the MongoClient, so the process can exit by itself with nothing left open.
-//   npx tsx examples/graceful-shutdown.ts    then Ctrl+C
+//   node --import tsx examples/graceful-shutdown.ts    then Ctrl+C
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';

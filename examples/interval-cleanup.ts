@@ -2,7 +2,7 @@
 // versions, some DocumentDB setups) or where the app may not create indexes. The store then deletes expired
 // sessions itself every `autoRemoveInterval` minutes. Expired sessions are never returned in between:
 // reads filter on `expires` whatever the removal mode.
-//   npx tsx examples/interval-cleanup.ts
+//   node --import tsx examples/interval-cleanup.ts
 import express from 'express';
 import session from 'express-session';
 import MongoStore from '../src/index';

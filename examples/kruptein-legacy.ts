@@ -1,7 +1,9 @@
 // The legacy `crypto` option (kruptein, as in connect-mongo 3-6): keep it when your database already holds
 // sessions written with it. connect-mongo-next reads and writes the same format, so existing sessions survive
 // the switch. For new apps prefer `cryptoAdapter: createWebCryptoAdapter(...)` (see webcrypto.ts).
-//   SESSION_CRYPTO_SECRET=squirrel npx tsx examples/kruptein-legacy.ts
+//   SESSION_CRYPTO_SECRET='the secret your sessions were written with' node --import tsx examples/kruptein-legacy.ts
+// Without SESSION_CRYPTO_SECRET it makes up a random secret per run: a restarted app cannot read the sessions of the last run.
+import { randomBytes } from 'node:crypto';
 import express from 'express';
 import session from 'express-session';
 import MongoStore from '../src/index';
@@ -21,7 +23,7 @@ const store = MongoStore.create({
   dbName: process.env.MONGO_DB ?? 'connect-mongo-next-example',
   collectionName: 'sessions_kruptein',
   // Same as `cryptoAdapter: createKrupteinAdapter({ secret })`; giving both options is an error.
-  crypto: { secret: process.env.SESSION_CRYPTO_SECRET ?? 'squirrel' },
+  crypto: { secret: process.env.SESSION_CRYPTO_SECRET ?? randomBytes(32).toString('base64') },
 });
 
 const app = express();

@@ -1,5 +1,5 @@
 // Mongoose app: the store shares Mongoose's connection through getClient(), so there is one pool.
-//   npx tsx examples/mongoose.ts
+//   node --import tsx examples/mongoose.ts
 import express from 'express';
 import session from 'express-session';
 import mongoose from 'mongoose';

@@ -1,7 +1,7 @@
 // Sessions per user: each login records whose session it is (the `userId` option), so a user can see their
 // devices and log out everywhere else, and a tombstone (`destroyGrace`) stops a request still in flight on
 // an ended session from writing it back.
-//   npx tsx examples/sessions-per-user.ts
+//   node --import tsx examples/sessions-per-user.ts
 //   POST /login?user=alice · GET /devices · POST /logout-everywhere-else · POST /logout-everywhere
 import express from 'express';
 import session from 'express-session';

@@ -1,5 +1,5 @@
 // TypeScript: declare what your sessions hold once, and req.session is typed everywhere.
-//   npx tsx examples/typed-session.ts
+//   node --import tsx examples/typed-session.ts
 //   curl -c jar -b jar -X POST 'http://127.0.0.1:3000/login?name=ada' ; curl -b jar http://127.0.0.1:3000/me
 import express from 'express';
 import session, { type SessionData } from 'express-session';

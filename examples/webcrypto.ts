@@ -1,7 +1,9 @@
 // Encrypting session data at rest with the Web Crypto adapter (AES-256-GCM, key derived with PBKDF2).
-//   SESSION_CRYPTO_SECRET='a long random string' npx tsx examples/webcrypto.ts
+//   SESSION_CRYPTO_SECRET="$(openssl rand -base64 32)" node --import tsx examples/webcrypto.ts
+// Without SESSION_CRYPTO_SECRET it makes up a random secret per run: a restarted app cannot read the sessions of the last run.
 // GET /stored shows the raw document: `session` is ciphertext; `_id` and `expires` stay readable
 // because MongoDB needs them for lookups and the TTL index.
+import { randomBytes } from 'node:crypto';
 import express from 'express';
 import session from 'express-session';
 import { MongoClient } from 'mongodb';
@@ -25,7 +27,7 @@ const store = MongoStore.create({
   dbName,
   collectionName,
   cryptoAdapter: createWebCryptoAdapter({
-    secret: process.env.SESSION_CRYPTO_SECRET ?? 'example-crypto-secret-change-me',
+    secret: process.env.SESSION_CRYPTO_SECRET ?? randomBytes(32).toString('base64'),
   }),
 });
 

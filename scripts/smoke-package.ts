@@ -3,7 +3,7 @@
 //   scripts/smoke/cjs.cjs          `require('connect-mongo-next')` is the class, against a live server
 //   scripts/smoke/types-*.{mts,cts} type-checked with tsc (nodenext: ESM and CJS files; bundler: ESM; node10: CJS),
 //                                  with a `declare module 'express-session'` SessionData augmentation
-//   README.md's quick start       its app.mjs, run as written (scripts/smoke-quick-start.ts)
+//   README.md's quick start       its app.mjs and app.cjs, run as written (scripts/smoke-quick-start.ts)
 //   scripts/smoke/mongoose/        type-checked in two more apps on mongodb 5, with Mongoose 8 and 9 (drivers 6, 7)
 // Usage: node --import tsx scripts/smoke-package.ts path/to/connect-mongo-next-x.y.z.tgz
 import { execFileSync, spawn } from 'node:child_process';

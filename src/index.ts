@@ -9,3 +9,4 @@ export type { MongoClientLike } from './connection/options';
 export type { InternalSessionType } from './document/types';
 export { createKrupteinAdapter, createWebCryptoAdapter } from './crypto';
 export type { CryptoAdapter, CryptoOptions, WebCryptoAdapterOptions } from './crypto';
+export type { ConnectMongoErrorCode, ConnectMongoErrorLike } from './errors';

@@ -26,9 +26,10 @@ import { Writes } from './operations/writes';
 import { ByUser, assertUserId, type UserSession } from './queries/by-user';
 import { Listing, type EntriesOptions } from './queries/listing';
 import { warnUnknownOptions } from './unknown-options';
+import { ConnectMongoError, ErrorCodes, optionError, type ConnectMongoErrorCode } from './errors';
 
 /** Everything connect-mongo 6 accepts. */
-export type ConnectMongoOptions<T extends SessionData = SessionData> = ConnectionOptions & ExpiryOptions & SerializerOptions<T>;
+export type ConnectMongoOptions<T extends SessionData = SessionData> = ConnectionOptions & ExpiryOptions<T> & SerializerOptions<T>;
 
 export class MongoStore<T extends SessionData = SessionData> extends Store {
   private readonly connection: ConnectionResolver<SessionDocument>;
@@ -47,7 +48,7 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
 
   constructor(options: ConnectMongoOptions<T>) {
     super();
-    if (typeof options !== 'object' || options === null) throw new TypeError('connect-mongo: options must be an object');
+    if (typeof options !== 'object' || options === null) throw optionError('connect-mongo: options must be an object');
     warnUnknownOptions(options);
     // Every option is checked before anything is opened, so a bad option leaves nothing behind.
     const expiry = resolveExpiryOptions(options);
@@ -56,7 +57,12 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
     this.sweeper = new Sweeper(expiry);
     this.codec = new SessionCodec<T>(documents, (id) => void this.emit('decryptError', id));
     this.updates = new DocumentUpdates(documents);
-    this.connection = new ConnectionResolver<SessionDocument>(options, (collection) => this.prepare(collection));
+    let reported = false;
+    const unreachable = (message: string, cause: unknown) => {
+      reported = true;
+      this.report(ErrorCodes.notConnected, message, cause, true);
+    };
+    this.connection = new ConnectionResolver<SessionDocument>(options, (collection) => this.prepare(collection), unreachable);
     const write = this.connection.writeOptions;
     this.batcher = new CommandBatcher(write, { slicedReads: documents.encryption !== null });
     const { codec, updates, batcher } = this;
@@ -73,7 +79,10 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
     this.sweeper.start(() => this.sweep());
     // Connect right away, as connect-mongo does, so the TTL index exists before the first request. A failure
     // is reported here and retried by the next call; it never becomes an unhandled rejection.
-    this.connection.collection().catch((err) => this.report(this.connection.describeFailure(err), err, true));
+    this.connection.collection().catch((err) => {
+      const code = err instanceof ConnectMongoError ? err.code : ErrorCodes.notConnected;
+      if (!reported) this.report(code, this.connection.describeFailure(err), err, true);
+    });
     debug('store created');
   }
 
@@ -161,12 +170,12 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
 
   /** Re-encrypts every session still under an older secret (or unbound), in resumable batches. */
   async reencryptAll(options?: ReencryptOptions): Promise<ReencryptProgress> {
-    if (!this.reencryption) throw new TypeError('connect-mongo: reencryptAll() needs encryption: set `cryptoAdapter` or `crypto`');
+    if (!this.reencryption) throw optionError('connect-mongo: reencryptAll() needs encryption: set `cryptoAdapter` or `crypto`');
     return this.reencryption.all(await this.collection(), options);
   }
 
   private usersPart(): ByUser {
-    if (!this.byUser) throw new TypeError('connect-mongo: set the `userId` option to find sessions by user');
+    if (!this.byUser) throw optionError('connect-mongo: set the `userId` option to find sessions by user');
     return this.byUser;
   }
 
@@ -188,7 +197,7 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
 
   /** The collection itself once connected (no promise per operation), else a promise of it. */
   private collection(): Collection<SessionDocument> | Promise<Collection<SessionDocument>> {
-    if (this.closing) throw new Error('connect-mongo: the store is closed');
+    if (this.closing) throw new ConnectMongoError(ErrorCodes.closed, 'the store is closed');
     return this.connection.ready ?? this.connection.collection();
   }
 
@@ -215,11 +224,11 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
     try {
       await this.sweeper.ensureTtlIndex(collection);
     } catch (err) {
-      this.report('could not create the TTL index on `expires` (expired sessions will not be removed by MongoDB)', err);
+      this.report(ErrorCodes.indexFailed, 'could not create the TTL index on `expires` (expired sessions will not be removed by MongoDB)', err);
     }
     if (!this.byUser) return;
     await collection.createIndex({ userId: 1 }, { sparse: true }).catch((err) => {
-      this.report('could not create the index on `userId` (finding sessions by user will scan the collection)', err);
+      this.report(ErrorCodes.indexFailed, 'could not create the index on `userId` (finding sessions by user will scan the collection)', err);
     });
   }
 
@@ -236,11 +245,12 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
    * Background failures: always to debug; to 'error' listeners only, since an unheard 'error' event throws.
    * With `warnIfUnheard` and no listener, a process warning instead: a failed connection must not be silent.
    */
-  private report(what: string, err: unknown, warnIfUnheard = false): void {
+  private report(code: ConnectMongoErrorCode, what: string, err: unknown, warnIfUnheard = false): void {
     if (this.closing) return;
     debug('%s: %s', what, (err as Error)?.message);
-    if (this.listenerCount('error') > 0) this.emit('error', new Error(`connect-mongo: ${what}`, { cause: err }));
-    else if (warnIfUnheard) warnConnectFailed(`connect-mongo: ${what}`);
+    const error = new ConnectMongoError(code, what, { cause: err });
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+    else if (warnIfUnheard) warnConnectFailed(error.message);
   }
 }
 

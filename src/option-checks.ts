@@ -2,6 +2,7 @@
 // table next to the code that uses those options; this file only holds the generic checks, so that every
 // bad option fails in the constructor with a TypeError/RangeError that names it, and the typo matching
 // that points an unknown option at the known one it resembles.
+import { optionError } from './errors';
 
 /** Returns null when the value is fine, otherwise the error to throw (without the option name). */
 export type Check = (value: unknown) => TypeError | RangeError | null;
@@ -47,10 +48,7 @@ export const numberIn =
 export function checkOptions(rules: Rules, options: Record<string, unknown>, prefix = ''): void {
   for (const [name, check] of Object.entries(rules)) {
     const error = check(options[name]);
-    if (error) {
-      error.message = `connect-mongo: option \`${prefix}${name}\` ${error.message}`;
-      throw error;
-    }
+    if (error) throw optionError(`option \`${prefix}${name}\` ${error.message}`, { range: error instanceof RangeError });
   }
 }
 

@@ -47,6 +47,12 @@ const legacyOptions: Record<string, string> = {
   secret: '`crypto: { secret }` or `cryptoAdapter`',
 };
 
+/** `; option `url` is connect-mongo 3's: use `mongoUrl`` for the first connect-mongo 3 key in `options`, else ''. */
+export function legacyOptionHint(options: object): string {
+  const key = Object.keys(options).find((k) => Object.hasOwn(legacyOptions, k));
+  return key ? `; option \`${key}\` is a connect-mongo 3 option: use ${legacyOptions[key]}` : '';
+}
+
 export const UNKNOWN_OPTION_WARNING = 'CONNECT_MONGO_UNKNOWN_OPTION';
 
 const warned = new Set<string>();

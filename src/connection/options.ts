@@ -2,6 +2,8 @@
 // types and checks.
 import type { MongoClientOptions, ReadPreferenceLike, WriteConcernSettings } from 'mongodb';
 import { checkOptions, isBoolean, isPlainObject, isString, optional, typoHint, type Check, type Rules } from '../option-checks';
+import { optionError } from '../errors';
+import { legacyOptionHint } from '../unknown-options';
 
 /**
  * What the store calls on a client. Structural on purpose: a MongoClient of any driver 5–7 fits, including
@@ -100,13 +102,13 @@ export function checkConnectionOptions(options: ConnectionOptions): void {
   // connect-mongo tests truthiness, so an empty or null value counts as missing too.
   if (!options.mongoUrl && !options.clientPromise && !options.client) {
     // A typo such as `mongourl` lands here; the warning about it might never be printed before this throws.
-    const hint = typoHint(options, ['mongoUrl', 'clientPromise', 'client']);
-    throw new TypeError(
+    const hint = legacyOptionHint(options) || typoHint(options, ['mongoUrl', 'clientPromise', 'client']);
+    throw optionError(
       `connect-mongo: You must provide either mongoUrl|clientPromise|client in options (one of \`mongoUrl\`, \`clientPromise\` or \`client\` is required${hint})`,
     );
   }
   checkOptions(rules, options as Record<string, unknown>);
   if (options.closeClient === false && options.mongoUrl) {
-    throw new TypeError('connect-mongo: option `closeClient: false` only applies to `client` or `clientPromise`; the client opened from `mongoUrl` has no other owner');
+    throw optionError('connect-mongo: option `closeClient: false` only applies to `client` or `clientPromise`; the client opened from `mongoUrl` has no other owner');
   }
 }

@@ -2,8 +2,9 @@
 import { MongoClient } from 'mongodb';
 import type { Collection, Document, MongoClientOptions, ReadPreferenceLike, WriteConcernSettings } from 'mongodb';
 import { debug } from '../debug';
-import { clientAddress, connectFailure } from './failure';
+import { clientAddress, connectFailure, watchFirstChecks } from './failure';
 import { checkConnectionOptions, clientProblem, type ConnectionOptions, type MongoClientLike } from './options';
+import { optionError } from '../errors';
 
 const noop = () => {};
 
@@ -32,10 +33,14 @@ export class ConnectionResolver<TSchema extends Document> {
   /** The hosts of the client last tried, for error messages. */
   private address = '';
 
-  /** `prepare` runs once per successful connection (TTL index); it must not reject. */
+  /**
+   * `prepare` runs once per successful connection (TTL index); it must not reject. `onUnreachable` hears,
+   * during the first attempt only, that every host failed its first check, before that attempt gives up.
+   */
   constructor(
     options: ConnectionOptions,
     private readonly prepare: (collection: Collection<TSchema>) => Promise<void>,
+    private onUnreachable: ((message: string, cause: unknown) => void) | null = null,
   ) {
     checkConnectionOptions(options);
     this.collectionName = options.collectionName ?? 'sessions';
@@ -119,9 +124,12 @@ export class ConnectionResolver<TSchema extends Document> {
 
   private async connectClient(client: MongoClientLike): Promise<void> {
     this.connecting = client;
+    const stopWatching = this.onUnreachable ? watchFirstChecks(client, this.onUnreachable) : null;
+    this.onUnreachable = null;
     try {
       await client.connect();
     } finally {
+      stopWatching?.();
       if (this.connecting === client) this.connecting = null;
     }
   }
@@ -129,7 +137,7 @@ export class ConnectionResolver<TSchema extends Document> {
   private async connect(): Promise<Collection<TSchema>> {
     const client = await this.acquire();
     const problem = clientProblem(client, true);
-    if (problem) throw new TypeError(`connect-mongo: option \`clientPromise\` ${problem}`);
+    if (problem) throw optionError(`connect-mongo: option \`clientPromise\` ${problem}`);
     this.client = client;
     // Typed by the app's driver; a client of another copy (Mongoose's) returns the same API at run time.
     const db = client.db(this.dbName);
@@ -160,6 +168,6 @@ function openClient(mongoUrl: string, mongoOptions: MongoClientOptions | undefin
   try {
     return new MongoClient(mongoUrl, mongoOptions);
   } catch (err) {
-    throw new TypeError('connect-mongo: the driver rejected option `mongoUrl` or `mongoOptions`', { cause: err });
+    throw optionError('connect-mongo: the driver rejected option `mongoUrl` or `mongoOptions`', { cause: err });
   }
 }

@@ -1,4 +1,6 @@
 // Option and input checks shared by both adapters, and the errors they throw.
+import { createHash } from 'node:crypto';
+import { argumentError, ConnectMongoError, ErrorCodes, optionError } from '../errors';
 
 export function describe(value: unknown): string {
   if (value === null) return 'null';
@@ -16,7 +18,7 @@ export function show(value: unknown): string {
 /** `missing` keeps connect-mongo's wording for a missing secret ("requires a secret", "requires a non-empty secret"). */
 export function requireOptionsObject(options: unknown, fn: string, missing: string): void {
   if (options === null || typeof options !== 'object') {
-    throw new TypeError(`${fn} ${missing} (pass an options object with a secret)`);
+    throw optionError(`${fn} ${missing} (pass an options object with a secret)`);
   }
 }
 
@@ -25,7 +27,7 @@ export function toBytes(value: unknown, option: string, fn: string): Uint8Array 
   if (value instanceof ArrayBuffer) return new Uint8Array(value);
   if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
   // connect-mongo's wording first, which apps may match on.
-  throw new TypeError(
+  throw optionError(
     `Unsupported secret type for Web Crypto adapter: ${fn}: option "${option}" must be a string, ArrayBuffer or ArrayBufferView (got ${describe(value)})`,
   );
 }
@@ -33,18 +35,19 @@ export function toBytes(value: unknown, option: string, fn: string): Uint8Array 
 /** One secret, or a non-empty list of them (newest first), each turned into bytes by `one`. */
 export function secretList<B>(secret: unknown, fn: string, one: (value: unknown) => B): B[] {
   if (!Array.isArray(secret)) return [one(secret)];
-  if (secret.length === 0) throw new TypeError(`${fn}: option "secret" must not be an empty list`);
+  if (secret.length === 0) throw optionError(`${fn}: option "secret" must not be an empty list`);
   return secret.map(one);
 }
 
 // Values that appear in documentation and examples; whoever deploys one has not chosen a secret.
 const PLACEHOLDERS = new Set(['secret', 'keyboard cat', 'changeme', 'change-me', 'example-secret-change-me', 'squirrel', 'password']);
 const MIN_SECRET_BYTES = 32;
+/** Fingerprints of the weak secrets already warned about, so that each is named once, however often used. */
 const warned = new Set<string>();
 
 /**
- * Warns once per adapter and reason about a guessable secret. Not an error: old deployments must keep
- * reading what they stored.
+ * Warns once per weak secret (a second weak secret gets its own warning) about a guessable secret. Not an
+ * error: old deployments must keep reading what they stored. The message never quotes the secret.
  */
 export function warnIfWeak(fn: string, secret: Uint8Array): void {
   const text = Buffer.from(secret).toString('utf8');
@@ -53,27 +56,28 @@ export function warnIfWeak(fn: string, secret: Uint8Array): void {
     : secret.length < MIN_SECRET_BYTES
       ? `is shorter than ${MIN_SECRET_BYTES} bytes`
       : null;
-  if (!reason || warned.has(`${fn}:${reason}`)) return;
-  warned.add(`${fn}:${reason}`);
+  const fingerprint = reason && `${fn}:${createHash('sha256').update(secret).digest('base64')}`;
+  if (!fingerprint || warned.has(fingerprint)) return;
+  warned.add(fingerprint);
   process.emitWarning(`${fn}: the secret ${reason}; use at least ${MIN_SECRET_BYTES} random bytes (e.g. crypto.randomBytes(32).toString('base64'))`, {
     code: 'CONNECT_MONGO_WEAK_SECRET',
   });
 }
 
 export function checkPositiveInt(value: unknown, option: string, fn: string, max: number): number {
-  if (typeof value !== 'number') throw new TypeError(`${fn}: option "${option}" must be a number (got ${describe(value)})`);
+  if (typeof value !== 'number') throw optionError(`${fn}: option "${option}" must be a number (got ${describe(value)})`);
   if (!Number.isInteger(value) || value < 1 || value > max) {
-    throw new RangeError(`${fn}: option "${option}" must be an integer between 1 and ${max} (got ${value})`);
+    throw optionError(`${fn}: option "${option}" must be an integer between 1 and ${max} (got ${value})`, { range: true });
   }
   return value;
 }
 
 /** The adapters' argument check; `what` is e.g. "encrypt: plaintext". */
 export function requireString(value: unknown, what: string): void {
-  if (typeof value !== 'string') throw new TypeError(`${what} must be a string (got ${describe(value)})`);
+  if (typeof value !== 'string') throw argumentError(`${what} must be a string (got ${describe(value)})`);
 }
 
 // Decrypt failures never carry the underlying OpenSSL error or any input: only what went wrong, generically.
 export function decryptError(what: string): Error {
-  return new Error(`Unable to decrypt session data: ${what}`);
+  return new ConnectMongoError(ErrorCodes.undecryptableSession, `Unable to decrypt session data: ${what}`);
 }

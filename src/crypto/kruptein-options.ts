@@ -3,6 +3,7 @@
 import { createHmac, getCiphers } from 'node:crypto';
 import { describe, requireOptionsObject, secretList, show, warnIfWeak } from './checks';
 import type { CryptoOptions } from './types';
+import { ConnectMongoError, ErrorCodes, optionError } from '../errors';
 
 const FN = 'createKrupteinAdapter';
 // Encodings whose strings survive kruptein's string round trips; 'utf8' & co. would corrupt ciphertext.
@@ -30,10 +31,10 @@ export type KrupteinSettings = {
 };
 
 function checkAlgorithm(algorithm: unknown): RegExpExecArray {
-  if (typeof algorithm !== 'string') throw new TypeError(`${FN}: option "algorithm" must be a string (got ${describe(algorithm)})`);
+  if (typeof algorithm !== 'string') throw optionError(`${FN}: option "algorithm" must be a string (got ${describe(algorithm)})`);
   const m = ALGORITHM.exec(algorithm);
   if (!m || !getCiphers().includes(algorithm)) {
-    throw new TypeError(
+    throw optionError(
       `${FN}: unsupported "algorithm" ${show(algorithm)}; expected aes-128|192|256 with gcm, cbc, ctr, cfb, cfb8 or ofb (lower case)`,
     );
   }
@@ -42,19 +43,19 @@ function checkAlgorithm(algorithm: unknown): RegExpExecArray {
 
 /** The digest's output length in bytes. */
 function checkHashing(hashing: unknown): number {
-  if (typeof hashing !== 'string') throw new TypeError(`${FN}: option "hashing" must be a string (got ${describe(hashing)})`);
+  if (typeof hashing !== 'string') throw optionError(`${FN}: option "hashing" must be a string (got ${describe(hashing)})`);
   try {
     return createHmac(hashing, 'probe').digest().length;
   } catch {
-    throw new TypeError(`${FN}: unsupported "hashing" ${show(hashing)} (expected a digest such as sha512)`);
+    throw optionError(`${FN}: unsupported "hashing" ${show(hashing)} (expected a digest such as sha512)`);
   }
 }
 
 function checkSecret(secret: unknown): Buffer {
   if (secret === undefined || secret === null || secret === false || secret === '') {
-    throw new Error(`${FN} requires a non-empty secret`);
+    throw new ConnectMongoError(ErrorCodes.badOption, `${FN} requires a non-empty secret`);
   }
-  if (typeof secret !== 'string') throw new TypeError(`${FN}: option "secret" must be a string (got ${describe(secret)})`);
+  if (typeof secret !== 'string') throw optionError(`${FN}: option "secret" must be a string (got ${describe(secret)})`);
   const bytes = Buffer.from(secret, 'utf8');
   warnIfWeak(FN, bytes);
   return bytes;
@@ -71,7 +72,7 @@ export function resolveKrupteinOptions(options: CryptoOptions): { secrets: Buffe
   const m = checkAlgorithm(algorithm);
   const digestLength = checkHashing(hashing);
   if (typeof encodeas !== 'string' || !ENCODINGS.includes(encodeas)) {
-    throw new TypeError(`${FN}: option "encodeas" must be one of ${ENCODINGS.join(', ')} (got ${show(encodeas)})`);
+    throw optionError(`${FN}: option "encodeas" must be one of ${ENCODINGS.join(', ')} (got ${show(encodeas)})`);
   }
   const aead = m[2] === 'gcm';
   const settings: KrupteinSettings = {

@@ -5,6 +5,7 @@ import { CachedKey, KeyDeriver } from './key-cache';
 import { freshRandom } from './random';
 import { registerAbilities, registerAdapterStats } from './stats';
 import type { CryptoAdapter, CryptoContext, WebCryptoAdapterOptions, WebCryptoEncoding } from './types';
+import { ConnectMongoError, ErrorCodes, optionError } from '../errors';
 
 const FN = 'createWebCryptoAdapter';
 const DEFAULT_SALT = 'connect-mongo:webcrypto-default-salt';
@@ -27,10 +28,10 @@ type Resolved = { config: WebCryptoConfig; secrets: Buffer[]; salt: Buffer; iter
 
 function resolveSecret(secret: unknown): Buffer {
   if (secret === undefined || secret === null || secret === '' || secret === false) {
-    throw new Error(`${FN} requires a secret`);
+    throw new ConnectMongoError(ErrorCodes.badOption, `${FN} requires a secret`);
   }
   const bytes = Buffer.from(toBytes(secret, 'secret', FN)); // copy: caller may reuse its buffer
-  if (bytes.length === 0) throw new Error(`${FN} requires a secret (the one given is empty)`);
+  if (bytes.length === 0) throw new ConnectMongoError(ErrorCodes.badOption, `${FN} requires a secret (the one given is empty)`);
   warnIfWeak(FN, bytes);
   return bytes;
 }
@@ -43,9 +44,9 @@ function resolveIvLength(ivLength: unknown, algorithm: unknown, gcm: boolean): n
       ? algorithm === 'AES-GCM' ? 12 : 16
       : checkPositiveInt(ivLength, 'ivLength', FN, GCM_IV_MAX);
   if (gcm && (ivLen < GCM_IV_MIN || ivLen > GCM_IV_MAX)) {
-    throw new RangeError(`${FN}: option "ivLength" must be between ${GCM_IV_MIN} and ${GCM_IV_MAX} for AES-GCM (got ${ivLen})`);
+    throw optionError(`${FN}: option "ivLength" must be between ${GCM_IV_MIN} and ${GCM_IV_MAX} for AES-GCM (got ${ivLen})`, { range: true });
   }
-  if (!gcm && ivLen !== 16) throw new RangeError(`${FN}: option "ivLength" must be 16 for AES-CBC (got ${ivLen})`);
+  if (!gcm && ivLen !== 16) throw optionError(`${FN}: option "ivLength" must be 16 for AES-CBC (got ${ivLen})`, { range: true });
   return ivLen;
 }
 
@@ -54,12 +55,12 @@ function resolveOptions(options: WebCryptoAdapterOptions): Resolved {
   const { secret, ivLength, encoding = 'base64', algorithm = 'AES-GCM', salt, iterations = 310_000 } = options;
   const secrets = secretList(secret, FN, resolveSecret);
   if (typeof encoding !== 'string' || !ENCODINGS.includes(encoding)) {
-    throw new TypeError(`${FN}: option "encoding" must be one of ${ENCODINGS.join(', ')} (got ${show(encoding)})`);
+    throw optionError(`${FN}: option "encoding" must be one of ${ENCODINGS.join(', ')} (got ${show(encoding)})`);
   }
   // Web Crypto algorithm names are case-insensitive, so connect-mongo accepts 'aes-gcm' too.
   const algo = typeof algorithm === 'string' ? algorithm.toUpperCase() : '';
   if (algo !== 'AES-GCM' && algo !== 'AES-CBC') {
-    throw new TypeError(`${FN}: option "algorithm" must be "AES-GCM" or "AES-CBC" (got ${show(algorithm)})`);
+    throw optionError(`${FN}: option "algorithm" must be "AES-GCM" or "AES-CBC" (got ${show(algorithm)})`);
   }
   const gcm = algo === 'AES-GCM';
   const ivLen = resolveIvLength(ivLength, algorithm, gcm);
@@ -79,7 +80,7 @@ function resolveOptions(options: WebCryptoAdapterOptions): Resolved {
 /** The additional data binding a ciphertext to its `_id`; only AES-GCM authenticates it. */
 function aadOf(c: WebCryptoConfig, context: CryptoContext | undefined): Buffer | undefined {
   if (context === undefined) return undefined;
-  if (!c.gcm) throw new TypeError(`${FN}: AES-CBC cannot bind a ciphertext to its id; use AES-GCM`);
+  if (!c.gcm) throw optionError(`${FN}: AES-CBC cannot bind a ciphertext to its id; use AES-GCM`);
   return Buffer.from(context.id, 'utf8');
 }
 

@@ -2,9 +2,10 @@
 // Everything here must keep the stored bytes identical to connect-mongo 6's.
 import type { SessionData } from 'express-session';
 import { assertStorableAsBson } from './bson-check';
-import { UNDECRYPTABLE, type Decrypted } from './encryption';
+import type { Decrypted } from './encryption';
 import type { ResolvedDocumentOptions } from './options';
 import type { SessionDocument } from './types';
+import { argumentError, ConnectMongoError, ErrorCodes, hasCode, optionError, refusedWrite } from '../errors';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -24,15 +25,15 @@ function unwrapString(text: string): string {
 }
 
 /** Errors about stored data; they never quote the data. */
-const corrupt = (why: string) => new Error(`connect-mongo: the stored session is unreadable (${why})`);
+const corrupt = (why: string) => new ConnectMongoError(ErrorCodes.unreadableSession, `the stored session is unreadable (${why})`);
 
 export function assertSession(session: unknown): asserts session is object {
-  if (typeof session !== 'object' || session === null) throw new TypeError('connect-mongo: `session` must be an object');
+  if (typeof session !== 'object' || session === null) throw argumentError('connect-mongo: `session` must be an object');
 }
 
 /** connect-mongo touches any value (a string falls back to ttl); only a missing one cannot be read. */
 export function assertTouchable(session: unknown): void {
-  if (session === null || session === undefined) throw new TypeError('connect-mongo: `session` is required');
+  if (session === null || session === undefined) throw argumentError('connect-mongo: `session` is required');
 }
 
 export interface DecodeOptions {
@@ -68,14 +69,14 @@ export class SessionCodec<T extends SessionData> {
       payload = this.options.serializeFn(input);
     } catch (err) {
       const reason = (err as Error)?.message ?? String(err);
-      throw new TypeError(`connect-mongo: the session could not be serialized (${reason})`, { cause: err });
+      throw refusedWrite(`connect-mongo: the session could not be serialized (${reason})`, { cause: err });
     }
     return this.checkedPayload(payload);
   }
 
   private checkedPayload(payload: unknown): unknown {
     if (typeof payload !== 'string' && !isObject(payload)) {
-      throw new TypeError('connect-mongo: option `serialize` must return a string or an object');
+      throw optionError('connect-mongo: option `serialize` must return a string or an object');
     }
     if (!this.options.adapter && typeof payload !== 'string') assertStorableAsBson(payload);
     return payload;
@@ -128,7 +129,7 @@ export class SessionCodec<T extends SessionData> {
 
   /** With onDecryptError: 'miss', an undecryptable session reads as none; any other error is rethrown. */
   private undecryptable(doc: SessionDocument, err: unknown): null {
-    if (!this.options.missOnDecryptError || (err as { code?: unknown }).code !== UNDECRYPTABLE) throw err;
+    if (!this.options.missOnDecryptError || !hasCode(err, ErrorCodes.undecryptableSession)) throw err;
     this.onUndecryptable?.(doc._id);
     return null;
   }

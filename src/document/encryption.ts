@@ -3,6 +3,7 @@
 import type { CryptoAdapter, CryptoContext } from '../crypto/types';
 import { abilitiesOf, type AdapterAbilities } from '../crypto/stats';
 import { RecentPlaintexts } from './recent-plaintexts';
+import { ConnectMongoError, ErrorCodes, optionError, refusedWrite } from '../errors';
 
 export type BindToId = boolean | 'migrate';
 export type OnDecryptError = 'error' | 'miss';
@@ -18,11 +19,9 @@ export interface Decrypted {
   stale: boolean;
 }
 
-/** Marks errors that mean "this stored session cannot be decrypted", for onDecryptError: 'miss'. */
-export const UNDECRYPTABLE = 'CONNECT_MONGO_UNDECRYPTABLE';
-
+/** "This stored session cannot be decrypted": what onDecryptError: 'miss' turns into a missing session. */
 export const undecryptable = (why: string): Error =>
-  Object.assign(new Error(`connect-mongo: the stored session is unreadable (${why})`), { code: UNDECRYPTABLE });
+  new ConnectMongoError(ErrorCodes.undecryptableSession, `the stored session is unreadable (${why})`);
 
 const WRONG_SECRET = 'it could not be decrypted: wrong secret, wrong adapter settings or damaged data';
 const WRONG_SECRET_OR_ID = 'it could not be decrypted: wrong secret, wrong adapter settings, damaged data or bound to another id';
@@ -32,7 +31,7 @@ function plaintextOf(payload: unknown): string {
     return typeof payload === 'string' ? payload : JSON.stringify(payload);
   } catch (err) {
     const reason = (err as Error)?.message ?? String(err);
-    throw new TypeError(`connect-mongo: the session could not be serialized for encryption (${reason})`, { cause: err });
+    throw refusedWrite(`connect-mongo: the session could not be serialized for encryption (${reason})`, { cause: err });
   }
 }
 
@@ -50,7 +49,7 @@ export class SessionEncryption {
     this.bindToId = bindToId;
     const abilities = abilitiesOf(adapter);
     if (bindToId && abilities && !abilities.bindsContext) {
-      throw new TypeError('connect-mongo: option `bindToId` needs an adapter that binds data to an id: createWebCryptoAdapter with AES-GCM');
+      throw optionError('connect-mongo: option `bindToId` needs an adapter that binds data to an id: createWebCryptoAdapter with AES-GCM');
     }
     this.detailed = abilities?.decryptDetailed;
     this.now = abilities;
@@ -80,7 +79,7 @@ export class SessionEncryption {
   async encryptText(plaintext: string, id: string, remember = true): Promise<string> {
     const context = this.bindToId ? { id } : undefined;
     const ciphertext = await (context ? this.adapter.encrypt(plaintext, context) : this.adapter.encrypt(plaintext));
-    if (typeof ciphertext !== 'string') throw new TypeError('connect-mongo: the crypto adapter must return a string from encrypt()');
+    if (typeof ciphertext !== 'string') throw optionError('connect-mongo: the crypto adapter must return a string from encrypt()');
     if (remember) this.recent?.remember(id, ciphertext, { plaintext, stale: false });
     return ciphertext;
   }

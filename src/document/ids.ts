@@ -1,6 +1,7 @@
 // How a session id becomes the stored `_id`: as it is (connect-mongo's default), through transformId, or
 // hashed (hashSessionIds) so that a leaked collection holds no usable session id.
 import { createHash, createHmac } from 'node:crypto';
+import { argumentError, optionError } from '../errors';
 
 export interface HashSessionIdsOptions {
   /** With a secret the `_id` is HMAC-SHA-256(secret, sid); without, SHA-256(sid). */
@@ -26,7 +27,7 @@ export class SessionIds {
     this.transformId = transformId;
     const hashing = hashSessionIds === true || typeof hashSessionIds === 'object';
     if (hashing && transformId) {
-      throw new TypeError('connect-mongo: options `hashSessionIds` and `transformId` cannot be used together: both decide the stored _id');
+      throw optionError('connect-mongo: options `hashSessionIds` and `transformId` cannot be used together: both decide the stored _id');
     }
     const { secret, migrate = false } = typeof hashSessionIds === 'object' ? hashSessionIds : {};
     this.hash = hashing ? hasher(secret) : undefined;
@@ -41,13 +42,13 @@ export class SessionIds {
   /** The stored `_id` for a session id; only ever an exact, non-empty string (never a query object). */
   storageId(sid: unknown): string {
     if (typeof sid !== 'string' || sid.length === 0) {
-      throw new TypeError('connect-mongo: `sid` must be a non-empty string');
+      throw argumentError('connect-mongo: `sid` must be a non-empty string');
     }
     if (this.hash) return this.hash(sid);
     if (!this.transformId) return sid;
     const id = this.transformId(sid);
     if (typeof id !== 'string' || id.length === 0) {
-      throw new TypeError('connect-mongo: option `transformId` must return a non-empty string');
+      throw optionError('connect-mongo: option `transformId` must return a non-empty string');
     }
     return id;
   }
@@ -66,6 +67,6 @@ export class SessionIds {
 function hasher(secret: string | Uint8Array | undefined): (sid: string) => string {
   if (secret === undefined) return (sid) => createHash('sha256').update(sid, 'utf8').digest('hex');
   const key = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : Buffer.from(secret);
-  if (key.length === 0) throw new TypeError('connect-mongo: option `hashSessionIds.secret` must not be empty');
+  if (key.length === 0) throw optionError('connect-mongo: option `hashSessionIds.secret` must not be empty');
   return (sid) => createHmac('sha256', key).update(sid, 'utf8').digest('hex');
 }

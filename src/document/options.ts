@@ -6,6 +6,7 @@ import { checkOptions, isBoolean, isFunction, isPlainObject, numberIn, oneOf, op
 import { SessionEncryption, type BindToId, type OnDecryptError } from './encryption';
 import type { HashSessionIds } from './ids';
 import type { Serialize, Unserialize } from './types';
+import { optionError } from '../errors';
 
 export interface SerializerOptions<T extends SessionData> {
   /** true (default): `session` is stored as a JSON string; false: as a BSON object. */
@@ -93,7 +94,7 @@ const identity = (p: unknown) => p;
 export function resolveDocumentOptions<T extends SessionData>(options: SerializerOptions<T>): ResolvedDocumentOptions<T> {
   checkOptions(rules, options as Record<string, unknown>);
   if (options.crypto !== undefined && options.cryptoAdapter !== undefined) {
-    throw new TypeError(
+    throw optionError(
       'connect-mongo: Provide either the legacy crypto option or cryptoAdapter, not both (options `crypto` and `cryptoAdapter`)',
     );
   }
@@ -122,7 +123,7 @@ function resolveEncryption(adapter: CryptoAdapter | null, options: Pick<Serializ
   const { bindToId = false, onDecryptError = 'error', reencryptOnRead = false } = options;
   if (!adapter && (bindToId || reencryptOnRead || onDecryptError !== 'error')) {
     const name = bindToId ? 'bindToId' : reencryptOnRead ? 'reencryptOnRead' : 'onDecryptError';
-    throw new TypeError(`connect-mongo: option \`${name}\` needs encryption: set \`cryptoAdapter\` or \`crypto\``);
+    throw optionError(`connect-mongo: option \`${name}\` needs encryption: set \`cryptoAdapter\` or \`crypto\``);
   }
   const encryption = adapter ? new SessionEncryption({ adapter, bindToId }) : null;
   return { encryption, missOnDecryptError: onDecryptError === 'miss', reencryptOnRead };
@@ -134,6 +135,6 @@ function resolveAdapter(options: Pick<SerializerOptions<SessionData>, 'crypto' |
   try {
     return createKrupteinAdapter(options.crypto);
   } catch (err) {
-    throw new TypeError(`connect-mongo: option \`crypto\` is invalid: ${(err as Error).message}`, { cause: err });
+    throw optionError(`connect-mongo: option \`crypto\` is invalid: ${(err as Error).message}`, { cause: err });
   }
 }

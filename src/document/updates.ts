@@ -4,6 +4,7 @@ import type { SessionData } from 'express-session';
 import { BSON, type UpdateFilter } from 'mongodb';
 import type { ResolvedDocumentOptions } from './options';
 import type { SessionDocument } from './types';
+import { ConnectMongoRangeError, ErrorCodes } from '../errors';
 
 /** MongoDB's maximum document size. */
 export const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
@@ -41,7 +42,7 @@ export class DocumentUpdates {
     if (typeof payload === 'string' && (payload.length + id.length) * 3 + 256 < MAX_DOCUMENT_BYTES) return update;
     const size = BSON.calculateObjectSize({ _id: id, ...$set, createdAt: now, updatedAt: now });
     if (size > MAX_DOCUMENT_BYTES) {
-      throw new RangeError(`connect-mongo: the session document would be ${size} bytes, over MongoDB's 16 MiB limit`);
+      throw new ConnectMongoRangeError(ErrorCodes.refusedWrite, `connect-mongo: the session document would be ${size} bytes, over MongoDB's 16 MiB limit`);
     }
     return update;
   }

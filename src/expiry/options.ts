@@ -1,18 +1,22 @@
 // ttl, autoRemove, autoRemoveInterval (and the removed createAutoRemoveIdx), and the opt-in lifetime
 // controls maxLifetime, destroyGrace and disableTouch: checked and resolved once.
+import type { SessionData } from 'express-session';
 import { checkOptions, isBoolean, numberIn, oneOf, optional, type Check, type Rules } from '../option-checks';
 
-/** Seconds a session may live, decided per session (e.g. "remember me"); 0 or less destroys it. */
-export type TtlFunction = (session: unknown, sid: string) => number;
+/**
+ * Seconds a session may live, decided per session (e.g. "remember me"); 0 or less destroys it. `session` has
+ * the app's session type, as in the `userId` option.
+ */
+export type TtlFunction<T = SessionData> = (session: T, sid: string) => number;
 
 export type AutoRemove = 'native' | 'interval' | 'disabled';
 
-export interface ExpiryOptions {
+export interface ExpiryOptions<T = SessionData> {
   /**
    * Seconds a session lives when its cookie has no expiry. Default 1209600 (14 days). A function decides
    * per session and wins over the cookie's expiry; a result of 0 or less destroys the session.
    */
-  ttl?: number | TtlFunction;
+  ttl?: number | TtlFunction<T>;
   /** 'native' (default): MongoDB's TTL index; 'interval': the store deletes; 'disabled': nobody does. */
   autoRemove?: AutoRemove;
   /** Minutes between sweeps with autoRemove 'interval'. Default 10. */
@@ -60,7 +64,7 @@ const rules: Rules = {
 
 export interface ResolvedExpiryOptions {
   ttlSeconds: number;
-  ttlFunction: TtlFunction | undefined;
+  ttlFunction: TtlFunction<unknown> | undefined;
   autoRemove: AutoRemove;
   intervalMs: number;
   /** 0 when off. */
@@ -70,11 +74,12 @@ export interface ResolvedExpiryOptions {
   disableTouch: boolean;
 }
 
-export function resolveExpiryOptions(options: ExpiryOptions): ResolvedExpiryOptions {
+export function resolveExpiryOptions<T>(options: ExpiryOptions<T>): ResolvedExpiryOptions {
   checkOptions(rules, options as Record<string, unknown>);
   return {
     ttlSeconds: typeof options.ttl === 'number' ? options.ttl : DEFAULT_TTL_SECONDS,
-    ttlFunction: typeof options.ttl === 'function' ? options.ttl : undefined,
+    // Called with the session express-session hands to set() and touch(), which has the app's type.
+    ttlFunction: typeof options.ttl === 'function' ? (options.ttl as TtlFunction<unknown>) : undefined,
     autoRemove: options.autoRemove ?? 'native',
     intervalMs: (options.autoRemoveInterval ?? 10) * 60_000,
     maxLifetimeMs: (options.maxLifetime ?? 0) * 1000,

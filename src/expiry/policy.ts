@@ -3,6 +3,7 @@
 import type { Filter } from 'mongodb';
 import type { SessionDocument } from '../document/types';
 import type { ResolvedExpiryOptions } from './options';
+import { optionError } from '../errors';
 
 interface CookieLike {
   expires?: unknown;
@@ -42,7 +43,7 @@ export class ExpiryPolicy {
   private fromTtlFunction(session: unknown, now: Date, sid: string): Date | null {
     const seconds = this.options.ttlFunction!(session, sid);
     if (typeof seconds !== 'number' || !Number.isFinite(seconds)) {
-      throw new TypeError(`connect-mongo: option \`ttl\` returned ${String(seconds)}; it must return a finite number of seconds`);
+      throw optionError(`connect-mongo: option \`ttl\` returned ${String(seconds)}; it must return a finite number of seconds`);
     }
     return seconds <= 0 ? null : new Date(now.getTime() + seconds * 1000);
   }

@@ -5,6 +5,7 @@ import type { Coll } from '../batching/coalescer';
 import type { WriteOptions } from '../batching/commands';
 import { debug } from '../debug';
 import type { SessionEncryption } from '../document/encryption';
+import { ConnectMongoRangeError, ErrorCodes } from '../errors';
 
 export interface ReencryptProgress {
   /** Documents looked at so far. */
@@ -40,7 +41,7 @@ export class Reencryption {
   }
 
   async all(collection: Coll, { batchSize = 500, after, onProgress }: ReencryptOptions = {}): Promise<ReencryptProgress> {
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError('connect-mongo: `batchSize` must be a positive integer');
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new ConnectMongoRangeError(ErrorCodes.badArgument, 'connect-mongo: `batchSize` must be a positive integer');
     const progress: ReencryptProgress = { scanned: 0, reencrypted: 0, failed: 0, lastId: after };
     for (;;) {
       const filter = progress.lastId === undefined ? {} : { _id: { $gt: progress.lastId } };

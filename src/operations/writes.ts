@@ -11,6 +11,7 @@ import type { SessionDocument } from '../document/types';
 import type { DocumentUpdates, ExtraFields } from '../document/updates';
 import type { ExpiryPolicy } from '../expiry/policy';
 import { Refusals, type Outcome } from '../expiry/refusals';
+import { optionError } from '../errors';
 
 export interface WriteParts<T extends SessionData> {
   codec: SessionCodec<T>;
@@ -53,7 +54,7 @@ export class Writes<T extends SessionData> {
     if (userId) {
       const value = userId(session);
       if (value !== undefined && (typeof value !== 'string' || value.length === 0)) {
-        throw new TypeError('connect-mongo: option `userId` must return a non-empty string or undefined');
+        throw optionError('connect-mongo: option `userId` must return a non-empty string or undefined');
       }
       extra.userId = { value };
     }

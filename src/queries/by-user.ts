@@ -4,6 +4,7 @@ import type { Coll } from '../batching/coalescer';
 import type { WriteOptions } from '../batching/commands';
 import type { SessionDocument } from '../document/types';
 import type { ExpiryPolicy } from '../expiry/policy';
+import { argumentError } from '../errors';
 
 export interface UserSession {
   /** The stored id (the session id, or what transformId made of it). */
@@ -14,7 +15,7 @@ export interface UserSession {
 }
 
 export function assertUserId(userId: unknown): asserts userId is string {
-  if (typeof userId !== 'string' || userId.length === 0) throw new TypeError('connect-mongo: `userId` must be a non-empty string');
+  if (typeof userId !== 'string' || userId.length === 0) throw argumentError('connect-mongo: `userId` must be a non-empty string');
 }
 
 export class ByUser {

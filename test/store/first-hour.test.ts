@@ -31,9 +31,20 @@ describe('an unreachable MongoDB', () => {
     const error = await nextError(store);
     expect(error.message).toMatch(/^connect-mongo: could not connect to MongoDB at 127\.0\.0\.1:1 \(connect ECONNREFUSED 127\.0\.0\.1:1\)$/);
     expect(error.message).not.toContain('s3cr3t-pw');
-    expect((error.cause as Error).name).toBe('MongoServerSelectionError');
+    expect((error.cause as Error).name).toBe('MongoNetworkError');
     await settle();
     expect(withCode(CONNECT_FAILED_WARNING)).toEqual([]); // heard, so no warning
+  });
+
+  it('says so as soon as the first check of every host fails, not when server selection gives up', async () => {
+    // Server selection would wait a minute; the first check of a closed port fails at once.
+    const store = track(MongoStore.create({ mongoUrl: 'mongodb://127.0.0.1:1/app', mongoOptions: { serverSelectionTimeoutMS: 60_000 } }));
+    const pending = store.get(sid()).catch((err: Error) => err);
+    const error = await nextError(store);
+    expect(error.message).toBe('connect-mongo: could not connect to MongoDB at 127.0.0.1:1 (connect ECONNREFUSED 127.0.0.1:1)');
+    expect((error.cause as Error).name).toBe('MongoNetworkError');
+    await store.close(); // aborts the attempt still waiting for a server
+    expect(await pending).toBeInstanceOf(Error);
   });
 
   it('names each host of a seed list with its own reason', async () => {
@@ -142,6 +153,15 @@ describe('an unknown option', () => {
     expect(() => MongoStore.create({ mongourl: 'mongodb://127.0.0.1/app' } as never)).toThrow(
       /^connect-mongo: You must provide either mongoUrl\|clientPromise\|client in options \(.*; option `mongourl` looks like a typo of `mongoUrl`\)$/,
     );
+  });
+
+  it("connect-mongo 3's connection options get their replacement named in the thrown error", () => {
+    const missing = /^connect-mongo: You must provide either mongoUrl\|clientPromise\|client in options \(/;
+    const create = (options: object) => () => MongoStore.create(options as never);
+    expect(create({ url: 'mongodb://127.0.0.1/app' })).toThrow(missing);
+    expect(create({ url: 'mongodb://127.0.0.1/app' })).toThrow('option `url` is a connect-mongo 3 option: use `mongoUrl`)');
+    expect(create({ mongooseConnection: {} })).toThrow('option `mongooseConnection` is a connect-mongo 3 option: use `client: mongoose.connection.getClient()`)');
+    expect(create({ db: {}, collection: 'sessions' })).toThrow('option `db` is a connect-mongo 3 option: use `client` (or `clientPromise`) and `dbName`)');
   });
 
   it("connect-mongo 3's options point at their replacement; unrelated keys are only called unknown", () => {

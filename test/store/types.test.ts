@@ -84,6 +84,27 @@ describe('public API types', () => {
   });
 });
 
+describe('option callbacks see the app\'s session type', () => {
+  it('a `ttl` function gets the merged SessionData, as `userId` does (no `unknown` to narrow)', async () => {
+    type TtlOf<T extends session.SessionData> = Extract<ConnectMongoOptions<T>['ttl'], (...args: never[]) => unknown>;
+    expectTypeOf<Parameters<TtlOf<session.SessionData>>[0]>().toEqualTypeOf<session.SessionData>();
+    expectTypeOf<Parameters<TtlOf<session.SessionData & { rememberMe: boolean }>>[0]>().toEqualTypeOf<session.SessionData & { rememberMe: boolean }>();
+    const seen: Array<number | undefined> = [];
+    const store = track(
+      MongoStore.create({
+        mongoUrl: mongoUrl(),
+        dbName: uniqueDbName(),
+        ttl: (s) => {
+          seen.push(s.storeTypesViews); // compiles under --strict only when `s` is typed
+          return (s.storeTypesViews ?? 0) > 1 ? 3600 : 60;
+        },
+      }),
+    );
+    await store.set('remember', { cookie: new session.Cookie(), storeTypesViews: 2 });
+    expect(seen).toEqual([2]);
+  });
+});
+
 /** Type errors of test/support/connect-mongo-consumer.ts, with 'connect-mongo' resolved as `paths` says. */
 function consumerDiagnostics(paths: Record<string, string[]>): string[] {
   const root = path.resolve(import.meta.dirname, '../..');

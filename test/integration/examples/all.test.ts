@@ -17,6 +17,7 @@ afterEach(async () => {
   app = undefined;
   const stopped = await running.stop('SIGTERM');
   expect(running.output()).not.toContain('left open');
+  expect(running.output()).not.toMatch(/Warning/); // with their own defaults, the examples trigger none
   expect(stopped).toEqual({ code: 0, exitSignal: null, leftovers: false });
 });
 

@@ -81,3 +81,23 @@ describe('stopping npm start', () => {
     await expect(fetch(app.url)).rejects.toThrow();
   });
 });
+
+describe('stopping an example started by hand', () => {
+  it('SIGTERM to `node --import tsx examples/express.ts` alone (`kill <pid>`) shuts it down cleanly', async () => {
+    const app = await startExample({ command: example as [string, ...string[]], env: mongoEnv() });
+    const stopped = await app.stop('SIGTERM', 'process');
+    expect(app.output()).toContain('SIGTERM: shutting down');
+    expect(app.output()).toContain('shutdown complete');
+    expect(stopped).toEqual({ code: 0, exitSignal: null, leftovers: false });
+    await expect(fetch(app.url)).rejects.toThrow();
+  });
+
+  // Only that everything stops: tsx kills an app that has not acknowledged the signal within 30 ms, which
+  // on a busy machine can cut its clean shutdown short (examples/README.md says so).
+  it('`npx tsx examples/express.ts`: Ctrl+C (SIGINT to its process group) stops npx, tsx and the app', async () => {
+    const app = await startExample({ command: ['npx', 'tsx', 'examples/express.ts'], env: mongoEnv() });
+    const stopped = await app.stop('SIGINT', 'group');
+    expect(stopped.leftovers).toBe(false);
+    await expect(fetch(app.url)).rejects.toThrow();
+  });
+});
