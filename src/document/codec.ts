@@ -2,7 +2,7 @@
 // Everything here must keep the stored bytes identical to connect-mongo 6's.
 import type { SessionData } from 'express-session';
 import { assertStorableAsBson } from './bson-check';
-import { UNDECRYPTABLE, type Decrypted } from './encryption';
+import { UNDECRYPTABLE, undecryptable, type Decrypted } from './encryption';
 import type { ResolvedDocumentOptions } from './options';
 import type { SessionDocument } from './types';
 
@@ -22,6 +22,8 @@ function unwrapString(text: string): string {
   const parsed = tryParse(text);
   return parsed && typeof parsed.value === 'string' ? parsed.value : text;
 }
+
+const NOT_ENCRYPTED = 'it is not encrypted, and `requireEncrypted` or `bindToId` refuses unencrypted sessions';
 
 /** Errors about stored data; they never quote the data. */
 const corrupt = (why: string) => new Error(`connect-mongo: the stored session is unreadable (${why})`);
@@ -102,10 +104,15 @@ export class SessionCodec<T extends SessionData> {
    * skip writes; all() does not (as in connect-mongo).
    */
   decode(doc: SessionDocument, options: DecodeOptions = {}): T | null | Promise<T | null> {
-    // Like connect-mongo, only strings are decrypted: BSON sessions written before encryption was enabled still read.
-    // Without decryption everything is synchronous: no promise per read.
+    // Like connect-mongo, only strings are decrypted: BSON sessions written before encryption was enabled still
+    // read, unless requireEncrypted or bindToId refuse them (anyone who can write the collection could plant
+    // one). Without decryption everything is synchronous: no promise per read.
     const encryption = this.options.encryption;
-    if (!encryption || typeof doc.session !== 'string') return this.toSession(doc, doc.session, undefined, options);
+    if (!encryption) return this.toSession(doc, doc.session, undefined, options);
+    if (typeof doc.session !== 'string') {
+      if (this.options.refusesUnencrypted) return this.undecryptable(doc, undecryptable(NOT_ENCRYPTED));
+      return this.toSession(doc, doc.session, undefined, options);
+    }
     // Our adapters decrypt at once once their keys exist: no promise on the read path either.
     let decrypted: Decrypted | undefined;
     try {

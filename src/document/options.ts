@@ -28,6 +28,11 @@ export interface SerializerOptions<T extends SessionData> {
   onDecryptError?: OnDecryptError;
   /** With encryption: a session read with an older secret (or unbound) is re-encrypted at once. Default false. */
   reencryptOnRead?: boolean;
+  /**
+   * With encryption: a stored `session` that is not a ciphertext (an object) is undecryptable, not read as is.
+   * Always so with `bindToId`. Default false: connect-mongo 6 reads it as is.
+   */
+  requireEncrypted?: boolean;
   /** Store a SHA-256 (or, with a secret, HMAC-SHA-256) of the session id as `_id`. Excludes transformId. */
   hashSessionIds?: HashSessionIds;
   /** Whose session this is: stored as a top-level `userId` for destroyByUser() and sessionsByUser(). */
@@ -53,6 +58,7 @@ const rules: Rules = {
   bindToId: optional((v) => (typeof v === 'boolean' ? null : oneOf('migrate')(v))),
   onDecryptError: optional(oneOf('error', 'miss')),
   reencryptOnRead: optional(isBoolean),
+  requireEncrypted: optional(isBoolean),
 };
 
 /** connect-mongo's stringify:false serializer: own properties, cookie through its toJSON(). */
@@ -86,6 +92,8 @@ export interface ResolvedDocumentOptions<T extends SessionData> {
   encryption: SessionEncryption | null;
   missOnDecryptError: boolean;
   reencryptOnRead: boolean;
+  /** requireEncrypted or bindToId: a `session` that is not a string is undecryptable. */
+  refusesUnencrypted: boolean;
 }
 
 const identity = (p: unknown) => p;
@@ -118,14 +126,19 @@ export function resolveDocumentOptions<T extends SessionData>(options: Serialize
   return { ...base, mode: 'json', serializeFn: (s) => JSON.stringify(s), unserializeFn: identity };
 }
 
-function resolveEncryption(adapter: CryptoAdapter | null, options: Pick<SerializerOptions<SessionData>, 'bindToId' | 'onDecryptError' | 'reencryptOnRead'>) {
-  const { bindToId = false, onDecryptError = 'error', reencryptOnRead = false } = options;
-  if (!adapter && (bindToId || reencryptOnRead || onDecryptError !== 'error')) {
-    const name = bindToId ? 'bindToId' : reencryptOnRead ? 'reencryptOnRead' : 'onDecryptError';
-    throw new TypeError(`connect-mongo: option \`${name}\` needs encryption: set \`cryptoAdapter\` or \`crypto\``);
+type EncryptionChoices = Pick<SerializerOptions<SessionData>, 'bindToId' | 'onDecryptError' | 'reencryptOnRead' | 'requireEncrypted'>;
+
+function resolveEncryption(adapter: CryptoAdapter | null, options: EncryptionChoices) {
+  const { bindToId = false, onDecryptError = 'error', reencryptOnRead = false, requireEncrypted = false } = options;
+  if (!adapter) {
+    const set = { bindToId, reencryptOnRead, onDecryptError: onDecryptError !== 'error', requireEncrypted };
+    const name = Object.keys(set).find((key) => set[key as keyof typeof set]);
+    if (name) throw new TypeError(`connect-mongo: option \`${name}\` needs encryption: set \`cryptoAdapter\` or \`crypto\``);
   }
   const encryption = adapter ? new SessionEncryption({ adapter, bindToId }) : null;
-  return { encryption, missOnDecryptError: onDecryptError === 'miss', reencryptOnRead };
+  // A plain object would bypass both the key and the id binding.
+  const refusesUnencrypted = requireEncrypted || bindToId !== false;
+  return { encryption, missOnDecryptError: onDecryptError === 'miss', reencryptOnRead, refusesUnencrypted };
 }
 
 function resolveAdapter(options: Pick<SerializerOptions<SessionData>, 'crypto' | 'cryptoAdapter'>): CryptoAdapter | null {

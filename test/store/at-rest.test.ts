@@ -109,11 +109,11 @@ describe('key rotation', () => {
     const { store } = makeStore({ dbName, crypto: { secret: [NEW, OLD] } });
     const first: unknown[] = [];
     const partial = await store.reencryptAll({ batchSize: 10, onProgress: (p) => first.push(p) });
-    expect(partial).toEqual({ scanned: 26, reencrypted: 25, failed: 1, lastId: 's99' });
+    expect(partial).toEqual({ scanned: 26, reencrypted: 25, failed: 1, unencrypted: 0, lastId: 's99' });
     expect(first).toHaveLength(3);
-    expect(first[0]).toEqual({ scanned: 10, reencrypted: 10, failed: 0, lastId: 's09' });
+    expect(first[0]).toEqual({ scanned: 10, reencrypted: 10, failed: 0, unencrypted: 0, lastId: 's09' });
     const resumed = await store.reencryptAll({ batchSize: 10, after: 's19' });
-    expect(resumed).toEqual({ scanned: 6, reencrypted: 0, failed: 1, lastId: 's99' });
+    expect(resumed).toEqual({ scanned: 6, reencrypted: 0, failed: 1, unencrypted: 0, lastId: 's99' });
     const newOnly = makeStore({ dbName, crypto: { secret: NEW } }).store;
     for (let i = 0; i < 25; i++) expect(await newOnly.get(`s${String(i).padStart(2, '0')}`)).toMatchObject({ i });
     expect(await (await collection()).countDocuments()).toBe(26);

@@ -1,0 +1,69 @@
+// An attacker who can write the sessions collection but holds no key: each test plants what such an
+// attacker can write (a plain session object, a ciphertext moved to another id, an unbound ciphertext) and
+// checks which setting refuses it, and what every store method then says exists.
+import { describe, expect, it } from 'vitest';
+import { MongoStore, createKrupteinAdapter, createWebCryptoAdapter, type CryptoAdapter } from '../../src/index';
+import { makeSession, makeStore, mongoUrl, sid } from '../support';
+
+const SECRET = 'tampering-secret-0123456789abcdef0123456789';
+
+const webcrypto = () => createWebCryptoAdapter({ secret: SECRET });
+
+/** What an attacker writes into their own document: a session object, not a ciphertext. */
+const forged = () => ({ cookie: { originalMaxAge: 3_600_000, expires: new Date(Date.now() + 3_600_000), path: '/' }, role: 'admin' });
+
+/** A store with the options, the attacker's own session in it, and that session's document rewritten by the attacker. */
+async function plantPlainSession(options: object) {
+  const made = makeStore(options);
+  const id = sid('attacker');
+  await made.store.set(id, makeSession({ role: 'user' }));
+  await (await made.collection()).updateOne({ _id: id as never }, { $set: { session: forged() } });
+  return { ...made, id };
+}
+
+describe('a plain session object written into the collection', () => {
+  it.each([
+    ['bindToId: true', { cryptoAdapter: webcrypto(), bindToId: true }],
+    ["bindToId: 'migrate'", { cryptoAdapter: webcrypto(), bindToId: 'migrate' }],
+    ['requireEncrypted (kruptein)', { crypto: { secret: SECRET }, requireEncrypted: true }],
+    ['requireEncrypted (WebCrypto)', { cryptoAdapter: webcrypto(), requireEncrypted: true }],
+  ])('%s: is undecryptable for get(), all() and entries()', async (_name, options) => {
+    const { store, id } = await plantPlainSession(options);
+    await expect(store.get(id)).rejects.toThrow(/unreadable \(it is not encrypted/);
+    await expect(store.all()).rejects.toThrow(/unreadable/);
+    const listed: string[] = [];
+    for await (const [key] of store.entries({ skipUnreadable: true })) listed.push(key);
+    expect(listed).toEqual([]);
+  });
+
+  it("with onDecryptError: 'miss' it is no session, and 'decryptError' names its id", async () => {
+    const { store, id } = await plantPlainSession({ cryptoAdapter: webcrypto(), bindToId: true, onDecryptError: 'miss' });
+    const heard: unknown[] = [];
+    store.on('decryptError', (key: unknown) => heard.push(key));
+    expect(await store.get(id)).toBeNull();
+    expect(await store.all()).toEqual([]);
+    expect(heard).toEqual([id, id]);
+  });
+
+  it('reencryptAll() counts it; with includeUnencrypted it encrypts it, and get() reads it again', async () => {
+    const { store, id, collection } = await plantPlainSession({ cryptoAdapter: webcrypto(), requireEncrypted: true });
+    expect(await store.reencryptAll()).toEqual({ scanned: 1, reencrypted: 0, failed: 0, unencrypted: 1, lastId: id });
+    expect(typeof (await (await collection()).findOne({ _id: id as never }))!.session).toBe('object');
+    expect(await store.reencryptAll({ includeUnencrypted: true })).toEqual({ scanned: 1, reencrypted: 1, failed: 0, unencrypted: 1, lastId: id });
+    expect(typeof (await (await collection()).findOne({ _id: id as never }))!.session).toBe('string');
+    expect(await store.get(id)).toMatchObject({ role: 'admin' });
+    expect(await store.reencryptAll()).toEqual({ scanned: 1, reencrypted: 0, failed: 0, unencrypted: 0, lastId: id });
+  });
+
+  it("without bindToId or requireEncrypted it reads as is, as connect-mongo 6 reads it (the threat table's open door)", async () => {
+    const { store, id } = await plantPlainSession({ cryptoAdapter: webcrypto() });
+    expect(await store.get(id)).toMatchObject({ role: 'admin' });
+  });
+
+  it('requireEncrypted needs encryption and is a boolean', () => {
+    expect(() => MongoStore.create({ mongoUrl: mongoUrl(), requireEncrypted: true })).toThrow(/option `requireEncrypted` needs encryption/);
+    expect(() => MongoStore.create({ mongoUrl: mongoUrl(), crypto: { secret: SECRET }, requireEncrypted: 'yes' as never })).toThrow(
+      /option `requireEncrypted` must be a boolean/,
+    );
+  });
+});
