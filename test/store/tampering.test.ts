@@ -2,7 +2,7 @@
 // attacker can write (a plain session object, a ciphertext moved to another id, an unbound ciphertext) and
 // checks which setting refuses it, and what every store method then says exists.
 import { describe, expect, it } from 'vitest';
-import { MongoStore, createKrupteinAdapter, createWebCryptoAdapter, type CryptoAdapter } from '../../src/index';
+import { MongoStore, createWebCryptoAdapter } from '../../src/index';
 import { makeSession, makeStore, mongoUrl, sid } from '../support';
 
 const SECRET = 'tampering-secret-0123456789abcdef0123456789';
