@@ -4,6 +4,7 @@ import type { SessionData } from 'express-session';
 import { assertStorableAsBson } from './bson-check';
 import { UNDECRYPTABLE, undecryptable, type Decrypted } from './encryption';
 import type { ResolvedDocumentOptions } from './options';
+import { unserializable } from './serialize-errors';
 import type { SessionDocument } from './types';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -69,8 +70,7 @@ export class SessionCodec<T extends SessionData> {
     try {
       payload = this.options.serializeFn(input);
     } catch (err) {
-      const reason = (err as Error)?.message ?? String(err);
-      throw new TypeError(`connect-mongo: the session could not be serialized (${reason})`, { cause: err });
+      throw unserializable(err);
     }
     return this.checkedPayload(payload);
   }

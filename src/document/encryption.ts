@@ -3,6 +3,7 @@
 import type { CryptoAdapter, CryptoContext } from '../crypto/types';
 import { abilitiesOf, type AdapterAbilities } from '../crypto/stats';
 import { RecentPlaintexts } from './recent-plaintexts';
+import { unserializable } from './serialize-errors';
 
 export type BindToId = boolean | 'migrate';
 export type OnDecryptError = 'error' | 'miss';
@@ -31,8 +32,7 @@ function plaintextOf(payload: unknown): string {
   try {
     return typeof payload === 'string' ? payload : JSON.stringify(payload);
   } catch (err) {
-    const reason = (err as Error)?.message ?? String(err);
-    throw new TypeError(`connect-mongo: the session could not be serialized for encryption (${reason})`, { cause: err });
+    throw unserializable(err, 'serialized for encryption');
   }
 }
 
