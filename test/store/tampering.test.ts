@@ -2,8 +2,9 @@
 // attacker can write (a plain session object, a ciphertext moved to another id, an unbound ciphertext) and
 // checks which setting refuses it, and what every store method then says exists.
 import { describe, expect, it } from 'vitest';
-import { MongoStore, createWebCryptoAdapter } from '../../src/index';
-import { makeSession, makeStore, mongoUrl, sid } from '../support';
+import { MongoStore, createKrupteinAdapter, createWebCryptoAdapter } from '../../src/index';
+import { decodeDerOctetSequence } from '../../src/crypto';
+import { captureWarnings, makeSession, makeStore, mongoUrl, sid } from '../support';
 
 const SECRET = 'tampering-secret-0123456789abcdef0123456789';
 
@@ -65,5 +66,47 @@ describe('a plain session object written into the collection', () => {
     expect(() => MongoStore.create({ mongoUrl: mongoUrl(), crypto: { secret: SECRET }, requireEncrypted: 'yes' as never })).toThrow(
       /option `requireEncrypted` must be a boolean/,
     );
+  });
+});
+
+describe("kruptein's aes-*-cbc", () => {
+  const weakCipher = (warnings: Array<Error & { code?: string }>) => warnings.filter((w) => w.code === 'CONNECT_MONGO_WEAK_CIPHER');
+
+  it('warns once per algorithm when a store is created with it, never for GCM or CTR; still reads and writes', async () => {
+    const warnings = await captureWarnings(async () => {
+      makeStore({ crypto: { secret: SECRET } });
+      makeStore({ crypto: { secret: SECRET, algorithm: 'aes-256-ctr' } });
+      const { store } = makeStore({ crypto: { secret: SECRET, algorithm: 'aes-256-cbc' } });
+      makeStore({ crypto: { secret: SECRET, algorithm: 'aes-256-cbc' } });
+      makeStore({ cryptoAdapter: createKrupteinAdapter({ secret: SECRET, algorithm: 'aes-128-cbc' }) });
+      const id = sid();
+      await store.set(id, makeSession({ v: 1 }));
+      expect(await store.get(id)).toMatchObject({ v: 1 });
+    });
+    expect(weakCipher(warnings).map((w) => w.message)).toEqual([
+      expect.stringMatching(/^connect-mongo: kruptein's aes-256-cbc does not authenticate its IV/),
+      expect.stringMatching(/^connect-mongo: kruptein's aes-128-cbc does not authenticate its IV/),
+    ]);
+  });
+
+  // What the warning is about: the format's HMAC covers the ciphertext, not the IV, and in CBC the IV is
+  // XORed into the first plaintext block. Knowing how a session's JSON starts is enough to rewrite it.
+  it.each([
+    ['aes-256-cbc', true],
+    ['aes-256-gcm', false],
+  ])('%s: a writer without the key rewrites the first 16 bytes of a session: %s', async (algorithm, rewritten) => {
+    let made!: ReturnType<typeof makeStore>;
+    await captureWarnings(() => void (made = makeStore({ crypto: { secret: SECRET, algorithm } })));
+    const { store, collection } = made;
+    const id = sid();
+    await store.set(id, makeSession({ role: 'user' }));
+    const coll = await collection();
+    const der = Buffer.from((await coll.findOne({ _id: id as never }))!.session as string, 'base64');
+    const iv = decodeDerOctetSequence(der)![2];
+    const [known, wanted] = [Buffer.from('"{\\"cookie\\":{\\"'), Buffer.from('"{ \\"admin\\":{\\"')];
+    for (let i = 0; i < 16; i++) iv[i] ^= known[i] ^ wanted[i];
+    await coll.updateOne({ _id: id as never }, { $set: { session: der.toString('base64') } });
+    if (rewritten) expect(await store.get(id)).toMatchObject({ admin: expect.any(Object), role: 'user' });
+    else await expect(store.get(id)).rejects.toThrow(/unreadable/);
   });
 });
