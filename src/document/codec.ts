@@ -44,6 +44,8 @@ export interface DecodeOptions {
   onStale?: (plaintext: string) => void;
   /** false: a read of many sessions, whose plaintexts are not kept (see recent-plaintexts.ts). */
   remember?: boolean;
+  /** The mark() taken before the read's query: if a session was forgotten since, nothing is kept. */
+  since?: number;
 }
 
 export class SessionCodec<T extends SessionData> {
@@ -93,6 +95,16 @@ export class SessionCodec<T extends SessionData> {
     this.options.encryption?.forget(id);
   }
 
+  /** Taken by get() before its query, passed to decode() as `since`. */
+  mark(): number | undefined {
+    return this.options.encryption?.mark();
+  }
+
+  /** Drops everything kept, and keeps nothing more. */
+  close(): void {
+    this.options.encryption?.close();
+  }
+
   /** encrypt() without a promise when the adapter allows (ours, key derived); undefined otherwise. */
   encryptNow(payload: unknown, id: string): string | undefined {
     return this.options.encryption!.encryptNow(payload, id);
@@ -116,7 +128,7 @@ export class SessionCodec<T extends SessionData> {
     // Our adapters decrypt at once once their keys exist: no promise on the read path either.
     let decrypted: Decrypted | undefined;
     try {
-      decrypted = encryption.decryptNow(doc.session, doc._id, options.remember);
+      decrypted = encryption.decryptNow(doc.session, doc._id, options.remember, options.since);
     } catch (err) {
       return this.undecryptable(doc, err);
     }
@@ -126,7 +138,7 @@ export class SessionCodec<T extends SessionData> {
   private async decryptAndDecode(doc: SessionDocument, ciphertext: string, options: DecodeOptions): Promise<T | null> {
     let decrypted: Decrypted;
     try {
-      decrypted = await this.options.encryption!.decrypt(ciphertext, doc._id, options.remember);
+      decrypted = await this.options.encryption!.decrypt(ciphertext, doc._id, options.remember, options.since);
     } catch (err) {
       return this.undecryptable(doc, err);
     }

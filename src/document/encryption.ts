@@ -63,6 +63,16 @@ export class SessionEncryption {
     else this.recent?.forget(id);
   }
 
+  /** See RecentPlaintexts.mark(): taken by a read before its query, passed back as `since`. */
+  mark(): number | undefined {
+    return this.recent?.mark();
+  }
+
+  /** No plaintext is kept after the store is closed. */
+  close(): void {
+    this.recent?.close();
+  }
+
   /** Plaintext as connect-mongo encrypts it: the JSON string as is, an object as JSON. */
   async encrypt(payload: unknown, id: string): Promise<string> {
     return this.encryptText(plaintextOf(payload), id);
@@ -77,34 +87,36 @@ export class SessionEncryption {
     return ciphertext;
   }
 
-  async encryptText(plaintext: string, id: string, remember = true): Promise<string> {
+  /** `since`: the mark() of the read this re-encrypts. */
+  async encryptText(plaintext: string, id: string, remember = true, since?: number): Promise<string> {
     const context = this.bindToId ? { id } : undefined;
     const ciphertext = await (context ? this.adapter.encrypt(plaintext, context) : this.adapter.encrypt(plaintext));
     if (typeof ciphertext !== 'string') throw new TypeError('connect-mongo: the crypto adapter must return a string from encrypt()');
-    if (remember) this.recent?.remember(id, ciphertext, { plaintext, stale: false });
+    if (remember) this.recent?.remember(id, ciphertext, { plaintext, stale: false }, since);
     return ciphertext;
   }
 
   /**
    * Never passes on the adapter's own error, which may quote the ciphertext. `remember: false` for reads
-   * of many sessions at once (listings, bulk re-encryption), which would push out the ones in use.
+   * of many sessions at once (listings, bulk re-encryption), which would push out the ones in use. `since`:
+   * the mark() taken before the read's query.
    */
-  async decrypt(ciphertext: string, id: string, remember = true): Promise<Decrypted> {
+  async decrypt(ciphertext: string, id: string, remember = true, since?: number): Promise<Decrypted> {
     const known = this.recent?.recall(id, ciphertext);
     if (known) return known;
     const result = await this.decryptAny(ciphertext, id);
     if (typeof result.plaintext !== 'string') throw undecryptable('the crypto adapter returned a non-string from decrypt()');
-    if (remember) this.recent?.remember(id, ciphertext, result as Decrypted);
+    if (remember) this.recent?.remember(id, ciphertext, result as Decrypted, since);
     return result as Decrypted;
   }
 
   /** decrypt() at once when the adapter can (ours, keys derived); undefined otherwise. Throws where decrypt() rejects. */
-  decryptNow(ciphertext: string, id: string, remember = true): Decrypted | undefined {
+  decryptNow(ciphertext: string, id: string, remember = true, since?: number): Decrypted | undefined {
     if (!this.now) return undefined;
     const known = this.recent!.recall(id, ciphertext);
     if (known) return known;
     const result = this.decryptAtOnce(this.now, ciphertext, id);
-    if (result && remember) this.recent!.remember(id, ciphertext, result);
+    if (result && remember) this.recent!.remember(id, ciphertext, result, since);
     return result;
   }
 

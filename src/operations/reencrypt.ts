@@ -45,10 +45,10 @@ export class Reencryption {
 
   /**
    * Rewrites one document's `session` (the ciphertext, or the unencrypted object, it held); false when a
-   * concurrent write replaced it first.
+   * concurrent write replaced it first. `since`: the mark() of the read that found it stale.
    */
-  async one(collection: Coll, _id: string, old: unknown, plaintext: string, remember = true): Promise<boolean> {
-    const session = await this.encryption.encryptText(plaintext, _id, remember);
+  async one(collection: Coll, _id: string, old: unknown, plaintext: string, remember = true, since?: number): Promise<boolean> {
+    const session = await this.encryption.encryptText(plaintext, _id, remember, since);
     const result = await collection.updateOne({ _id, session: old }, { $set: { session } }, this.write);
     return result.modifiedCount > 0;
   }
