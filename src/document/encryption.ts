@@ -36,6 +36,12 @@ function plaintextOf(payload: unknown): string {
   }
 }
 
+// What bindToId checks an app's adapter with: a ciphertext bound to one id must not decrypt under another.
+const PROBE_PLAINTEXT = '{"connect-mongo":"bindToId check"}';
+const PROBE_IDS = ['connect-mongo:bindToId-check:1', 'connect-mongo:bindToId-check:2'] as const;
+const NOT_BINDING =
+  'connect-mongo: option `bindToId` needs an adapter that binds data to an id: this `cryptoAdapter` decrypted data bound to one id under another (it ignores its second argument, `{ id }`)';
+
 export class SessionEncryption {
   private readonly adapter: CryptoAdapter;
   private readonly bindToId: BindToId;
@@ -44,6 +50,9 @@ export class SessionEncryption {
   private readonly now: Pick<AdapterAbilities, 'decryptNow' | 'encryptNow'> | undefined;
   /** Our own adapters only: an app's adapter may count, audit or revoke on every call. */
   private readonly recent: RecentPlaintexts | undefined;
+  /** An app's adapter with bindToId, until it has shown that it binds (see checkBinding()). */
+  private bindingUnchecked: boolean;
+  private bindingCheck: Promise<void> | undefined;
 
   constructor({ adapter, bindToId }: EncryptionOptions) {
     this.adapter = adapter;
@@ -55,6 +64,38 @@ export class SessionEncryption {
     this.detailed = abilities?.decryptDetailed;
     this.now = abilities;
     this.recent = abilities ? new RecentPlaintexts() : undefined;
+    this.bindingUnchecked = bindToId !== false && !abilities;
+    // Started now, so that the first request rarely waits; every encryption and decryption waits for it.
+    if (this.bindingUnchecked) this.bindingCheck = this.checkBinding();
+    this.bindingCheck?.catch(() => {}); // reported to each call that waits for it, never unhandled
+  }
+
+  /** Resolves once the adapter has shown it binds; rejects (for good) if it does not. */
+  private async assertBinds(): Promise<void> {
+    if (!this.bindingUnchecked) return;
+    this.bindingCheck ??= this.checkBinding();
+    await this.bindingCheck;
+  }
+
+  /**
+   * An app's adapter may ignore `{ id }`, and bindToId would then protect nothing. A failing encrypt (a key
+   * service not reachable yet) decides nothing: the next call checks again.
+   */
+  private async checkBinding(): Promise<void> {
+    let ciphertext: unknown;
+    try {
+      ciphertext = await this.adapter.encrypt(PROBE_PLAINTEXT, { id: PROBE_IDS[0] });
+    } catch (err) {
+      this.bindingCheck = undefined;
+      throw err;
+    }
+    if (typeof ciphertext !== 'string') throw new TypeError('connect-mongo: the crypto adapter must return a string from encrypt()');
+    const decryptsElsewhere = await this.adapter.decrypt(ciphertext, { id: PROBE_IDS[1] }).then(
+      () => true,
+      () => false,
+    );
+    if (decryptsElsewhere) throw new TypeError(NOT_BINDING);
+    this.bindingUnchecked = false;
   }
 
   /** A destroyed or cleared session's plaintext is not kept (undefined: all of them). */
@@ -89,6 +130,7 @@ export class SessionEncryption {
 
   /** `since`: the mark() of the read this re-encrypts. */
   async encryptText(plaintext: string, id: string, remember = true, since?: number): Promise<string> {
+    await this.assertBinds();
     const context = this.bindToId ? { id } : undefined;
     const ciphertext = await (context ? this.adapter.encrypt(plaintext, context) : this.adapter.encrypt(plaintext));
     if (typeof ciphertext !== 'string') throw new TypeError('connect-mongo: the crypto adapter must return a string from encrypt()');
@@ -104,6 +146,7 @@ export class SessionEncryption {
   async decrypt(ciphertext: string, id: string, remember = true, since?: number): Promise<Decrypted> {
     const known = this.recent?.recall(id, ciphertext);
     if (known) return known;
+    await this.assertBinds();
     const result = await this.decryptAny(ciphertext, id);
     if (typeof result.plaintext !== 'string') throw undecryptable('the crypto adapter returned a non-string from decrypt()');
     if (remember) this.recent?.remember(id, ciphertext, result as Decrypted, since);

@@ -158,14 +158,19 @@ describe('bindToId', () => {
   it('custom adapters get the id as a second argument; kruptein and AES-CBC cannot bind and say so', async () => {
     const contexts: unknown[] = [];
     const custom: CryptoAdapter = {
-      encrypt: async (p, c) => (contexts.push(c), Buffer.from(p).toString('base64')),
-      decrypt: async (p, c) => (contexts.push(c), Buffer.from(p, 'base64').toString()),
+      encrypt: async (p, c) => (contexts.push(c), `${c?.id}|${Buffer.from(p).toString('base64')}`),
+      decrypt: async (p, c) => {
+        contexts.push(c);
+        const [id, body] = p.split('|');
+        if (id !== c?.id) throw new Error('bound to another id');
+        return Buffer.from(body, 'base64').toString();
+      },
     };
     const { store } = makeStore({ cryptoAdapter: custom, bindToId: true });
     const id = sid();
     await store.set(id, makeSession());
     await store.get(id);
-    expect(contexts).toEqual([{ id }, { id }]);
+    expect(contexts.filter((c) => (c as { id: string }).id === id)).toEqual([{ id }, { id }]);
     expect(() => MongoStore.create({ mongoUrl: mongoUrl(), crypto: { secret: NEW }, bindToId: true })).toThrow(/`bindToId` needs an adapter/);
     const cbc = createWebCryptoAdapter({ secret: NEW, algorithm: 'AES-CBC' });
     expect(() => MongoStore.create({ mongoUrl: mongoUrl(), cryptoAdapter: cbc, bindToId: true })).toThrow(/`bindToId`/);

@@ -2,7 +2,7 @@
 // attacker can write (a plain session object, a ciphertext moved to another id, an unbound ciphertext) and
 // checks which setting refuses it, and what every store method then says exists.
 import { describe, expect, it } from 'vitest';
-import { MongoStore, createKrupteinAdapter, createWebCryptoAdapter } from '../../src/index';
+import { MongoStore, createKrupteinAdapter, createWebCryptoAdapter, type CryptoAdapter } from '../../src/index';
 import { decodeDerOctetSequence } from '../../src/crypto';
 import { captureWarnings, makeSession, makeStore, mongoUrl, sid } from '../support';
 
@@ -108,5 +108,68 @@ describe("kruptein's aes-*-cbc", () => {
     await coll.updateOne({ _id: id as never }, { $set: { session: der.toString('base64') } });
     if (rewritten) expect(await store.get(id)).toMatchObject({ admin: expect.any(Object), role: 'user' });
     else await expect(store.get(id)).rejects.toThrow(/unreadable/);
+  });
+});
+
+describe("bindToId with an app's own adapter", () => {
+  /** An app's adapter (base64, standing in for a real cipher) that binds to the id only when told to. */
+  function appAdapter({ binds }: { binds: boolean }): CryptoAdapter & { calls: number } {
+    const adapter = {
+      calls: 0,
+      async encrypt(plaintext: string, context?: { id: string }) {
+        adapter.calls++;
+        return `${binds ? context?.id : ''}|${Buffer.from(plaintext).toString('base64')}`;
+      },
+      async decrypt(ciphertext: string, context?: { id: string }) {
+        adapter.calls++;
+        const [id, body] = ciphertext.split('|');
+        if (binds && id !== context?.id) throw new Error('bound to another id');
+        return Buffer.from(body, 'base64').toString();
+      },
+    };
+    return adapter;
+  }
+
+  it('one that ignores { id } is refused before anything is written or read, with an error naming the option', async () => {
+    const { store: other, dbName, collection } = makeStore({ cryptoAdapter: appAdapter({ binds: false }) });
+    const [victim, attacker] = [sid('victim'), sid('attacker')];
+    await other.set(victim, makeSession({ role: 'admin' }));
+    const { store } = makeStore({ dbName, cryptoAdapter: appAdapter({ binds: false }), bindToId: true });
+    await expect(store.set(attacker, makeSession({ role: 'user' }))).rejects.toThrow(/option `bindToId` needs an adapter that binds data to an id/);
+    const victimCiphertext = (await (await collection()).findOne({ _id: victim as never }))!.session;
+    await (await collection()).insertOne({ _id: attacker as never, session: victimCiphertext, expires: new Date(Date.now() + 60_000) });
+    await expect(store.get(attacker)).rejects.toThrow(/option `bindToId`/);
+    await expect(store.get(victim)).rejects.toThrow(/option `bindToId`/);
+    expect(await (await collection()).countDocuments()).toBe(2);
+  });
+
+  it('one that binds is accepted, and a ciphertext moved to another id does not decrypt there', async () => {
+    const adapter = appAdapter({ binds: true });
+    const { store, collection } = makeStore({ cryptoAdapter: adapter, bindToId: true });
+    const [victim, attacker] = [sid('victim'), sid('attacker')];
+    await store.set(victim, makeSession({ role: 'admin' }));
+    await store.set(attacker, makeSession({ role: 'user' }));
+    const victimCiphertext = (await (await collection()).findOne({ _id: victim as never }))!.session;
+    await (await collection()).updateOne({ _id: attacker as never }, { $set: { session: victimCiphertext } });
+    await expect(store.get(attacker)).rejects.toThrow(/unreadable/);
+    expect(await store.get(victim)).toMatchObject({ role: 'admin' });
+  });
+
+  it('an adapter failing during the check is asked again on the next call, not refused for good', async () => {
+    const adapter = appAdapter({ binds: true });
+    let down = true;
+    const flaky: CryptoAdapter = {
+      encrypt: async (p, c) => {
+        if (down) throw new Error('key service unreachable');
+        return adapter.encrypt(p, c);
+      },
+      decrypt: (c, x) => adapter.decrypt(c, x),
+    };
+    const { store } = makeStore({ cryptoAdapter: flaky, bindToId: true });
+    const id = sid();
+    await expect(store.set(id, makeSession())).rejects.toThrow(/key service unreachable/);
+    down = false;
+    await store.set(id, makeSession({ v: 1 }));
+    expect(await store.get(id)).toMatchObject({ v: 1 });
   });
 });
