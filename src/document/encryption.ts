@@ -5,7 +5,8 @@ import { abilitiesOf, type AdapterAbilities } from '../crypto/stats';
 import { RecentPlaintexts } from './recent-plaintexts';
 import { unserializable } from './serialize-errors';
 
-export type BindToId = boolean | 'migrate';
+/** 'migrate' also reads unbound ciphertext; `{ migrateUntil }` does so only until that date. */
+export type BindToId = boolean | 'migrate' | { migrateUntil: Date };
 export type OnDecryptError = 'error' | 'miss';
 
 export interface EncryptionOptions {
@@ -17,6 +18,16 @@ export interface EncryptionOptions {
 export interface Decrypted {
   plaintext: string;
   stale: boolean;
+  /** Read under bindToId 'migrate' without its id: never remembered, so that the cut-off applies to it. */
+  unbound?: true;
+}
+
+type Attempt = { plaintext: unknown; stale: boolean; unbound?: true };
+
+/** Until when (ms since the epoch) unbound ciphertext is read. */
+function unboundUntil(bindToId: BindToId): number {
+  if (bindToId === 'migrate') return Infinity;
+  return typeof bindToId === 'object' ? bindToId.migrateUntil.getTime() : -Infinity;
 }
 
 /** Marks errors that mean "this stored session cannot be decrypted", for onDecryptError: 'miss'. */
@@ -44,7 +55,8 @@ const NOT_BINDING =
 
 export class SessionEncryption {
   private readonly adapter: CryptoAdapter;
-  private readonly bindToId: BindToId;
+  private readonly bindToId: boolean;
+  private readonly unboundUntil: number;
   private readonly detailed;
   /** Our own adapters only: the same work without a promise once keys are derived. */
   private readonly now: Pick<AdapterAbilities, 'decryptNow' | 'encryptNow'> | undefined;
@@ -56,7 +68,8 @@ export class SessionEncryption {
 
   constructor({ adapter, bindToId }: EncryptionOptions) {
     this.adapter = adapter;
-    this.bindToId = bindToId;
+    this.bindToId = bindToId !== false;
+    this.unboundUntil = unboundUntil(bindToId);
     const abilities = abilitiesOf(adapter);
     if (bindToId && abilities && !abilities.bindsContext) {
       throw new TypeError('connect-mongo: option `bindToId` needs an adapter that binds data to an id: createWebCryptoAdapter with AES-GCM');
@@ -64,7 +77,7 @@ export class SessionEncryption {
     this.detailed = abilities?.decryptDetailed;
     this.now = abilities;
     this.recent = abilities ? new RecentPlaintexts() : undefined;
-    this.bindingUnchecked = bindToId !== false && !abilities;
+    this.bindingUnchecked = this.bindToId && !abilities;
     // Started now, so that the first request rarely waits; every encryption and decryption waits for it.
     if (this.bindingUnchecked) this.bindingCheck = this.checkBinding();
     this.bindingCheck?.catch(() => {}); // reported to each call that waits for it, never unhandled
@@ -149,7 +162,7 @@ export class SessionEncryption {
     await this.assertBinds();
     const result = await this.decryptAny(ciphertext, id);
     if (typeof result.plaintext !== 'string') throw undecryptable('the crypto adapter returned a non-string from decrypt()');
-    if (remember) this.recent?.remember(id, ciphertext, result as Decrypted, since);
+    if (remember && !result.unbound) this.recent?.remember(id, ciphertext, result as Decrypted, since);
     return result as Decrypted;
   }
 
@@ -159,7 +172,7 @@ export class SessionEncryption {
     const known = this.recent!.recall(id, ciphertext);
     if (known) return known;
     const result = this.decryptAtOnce(this.now, ciphertext, id);
-    if (result && remember) this.recent!.remember(id, ciphertext, result, since);
+    if (result && remember && !result.unbound) this.recent!.remember(id, ciphertext, result, since);
     return result;
   }
 
@@ -168,32 +181,37 @@ export class SessionEncryption {
     try {
       result = now.decryptNow(ciphertext, this.bindToId ? { id } : undefined);
     } catch {
-      if (this.bindToId !== 'migrate') throw undecryptable(WRONG_SECRET);
+      if (!this.readsUnbound()) throw undecryptable(WRONG_SECRET);
       try {
         result = now.decryptNow(ciphertext, undefined);
       } catch {
         throw undecryptable(WRONG_SECRET_OR_ID);
       }
-      return result && { plaintext: result.plaintext, stale: true }; // written before binding: bind it
+      return result && { plaintext: result.plaintext, stale: true, unbound: true }; // written before binding: bind it
     }
     return result && { plaintext: result.plaintext, stale: result.keyIndex > 0 };
   }
 
-  private async decryptAny(ciphertext: string, id: string): Promise<{ plaintext: unknown; stale: boolean }> {
+  /** bindToId 'migrate', before its migrateUntil: whoever can write the collection can move unbound data between ids. */
+  private readsUnbound(): boolean {
+    return Date.now() < this.unboundUntil;
+  }
+
+  private async decryptAny(ciphertext: string, id: string): Promise<Attempt> {
     const bound = this.bindToId ? { id } : undefined;
     try {
       return await this.attempt(ciphertext, bound);
     } catch {
-      if (this.bindToId !== 'migrate') throw undecryptable(WRONG_SECRET);
+      if (!this.readsUnbound()) throw undecryptable(WRONG_SECRET);
     }
     try {
-      return { ...(await this.attempt(ciphertext, undefined)), stale: true }; // written before binding: bind it
+      return { ...(await this.attempt(ciphertext, undefined)), stale: true, unbound: true }; // written before binding: bind it
     } catch {
       throw undecryptable(WRONG_SECRET_OR_ID);
     }
   }
 
-  private async attempt(ciphertext: string, context: CryptoContext | undefined): Promise<{ plaintext: unknown; stale: boolean }> {
+  private async attempt(ciphertext: string, context: CryptoContext | undefined): Promise<Attempt> {
     if (this.detailed) {
       const { plaintext, keyIndex } = await this.detailed(ciphertext, context);
       return { plaintext, stale: keyIndex > 0 };

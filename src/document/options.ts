@@ -24,7 +24,10 @@ export interface SerializerOptions<T extends SessionData> {
   crypto?: CryptoOptions;
   /** createWebCryptoAdapter(), createKrupteinAdapter() or any object with async encrypt/decrypt. */
   cryptoAdapter?: CryptoAdapter;
-  /** With encryption: pass the stored `_id` as AES-GCM additional data; 'migrate' still reads unbound data. */
+  /**
+   * With encryption: pass the stored `_id` as AES-GCM additional data. 'migrate' still reads unbound data (on any
+   * id: see docs/threat-model.md); `{ migrateUntil: date }` reads it only until that date.
+   */
   bindToId?: BindToId;
   /** With encryption: 'miss' treats an undecryptable session as absent (and emits 'decryptError'). Default 'error'. */
   onDecryptError?: OnDecryptError;
@@ -46,6 +49,14 @@ const isAdapter: Check = (v) =>
     ? null
     : new TypeError('must be an object with async encrypt(string) and decrypt(string) methods');
 
+const isBindToId: Check = (v) => {
+  if (typeof v === 'boolean' || v === 'migrate') return null;
+  const until = isPlainObject(v) === null ? (v as { migrateUntil?: unknown }).migrateUntil : undefined;
+  return until instanceof Date && !Number.isNaN(until.getTime())
+    ? null
+    : new TypeError("must be true, false, 'migrate' or { migrateUntil: Date } (a valid Date)");
+};
+
 const rules: Rules = {
   stringify: optional(isBoolean),
   serialize: optional(isFunction),
@@ -57,7 +68,7 @@ const rules: Rules = {
   cryptoAdapter: optional(isAdapter),
   userId: optional(isFunction),
   hashSessionIds: optional((v) => (typeof v === 'boolean' ? null : isPlainObject(v))),
-  bindToId: optional((v) => (typeof v === 'boolean' ? null : oneOf('migrate')(v))),
+  bindToId: optional(isBindToId),
   onDecryptError: optional(oneOf('error', 'miss')),
   reencryptOnRead: optional(isBoolean),
   requireEncrypted: optional(isBoolean),

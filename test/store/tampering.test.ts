@@ -1,10 +1,10 @@
 // An attacker who can write the sessions collection but holds no key: each test plants what such an
 // attacker can write (a plain session object, a ciphertext moved to another id, an unbound ciphertext) and
 // checks which setting refuses it, and what every store method then says exists.
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MongoStore, createKrupteinAdapter, createWebCryptoAdapter, type CryptoAdapter } from '../../src/index';
 import { decodeDerOctetSequence } from '../../src/crypto';
-import { captureWarnings, makeSession, makeStore, mongoUrl, sid } from '../support';
+import { HOUR, captureWarnings, makeSession, makeStore, mongoUrl, sid } from '../support';
 
 const SECRET = 'tampering-secret-0123456789abcdef0123456789';
 
@@ -171,5 +171,50 @@ describe("bindToId with an app's own adapter", () => {
     down = false;
     await store.set(id, makeSession({ v: 1 }));
     expect(await store.get(id)).toMatchObject({ v: 1 });
+  });
+});
+
+describe("bindToId: 'migrate'", () => {
+  afterEach(() => void vi.useRealTimers());
+
+  /** Two unbound sessions, and the victim's ciphertext copied into the attacker's document. */
+  async function plantUnboundCopy() {
+    const { dbName, collection } = makeStore();
+    const unbound = makeStore({ dbName, cryptoAdapter: webcrypto() }).store;
+    const [victim, attacker] = [sid('victim'), sid('attacker')];
+    await unbound.set(victim, makeSession({ role: 'admin' }, 24 * HOUR));
+    await unbound.set(attacker, makeSession({ role: 'user' }, 24 * HOUR));
+    const coll = await collection();
+    const copied = (await coll.findOne({ _id: victim as never }))!.session;
+    await coll.updateOne({ _id: attacker as never }, { $set: { session: copied } });
+    return { dbName, victim, attacker };
+  }
+
+  it('accepts an unbound ciphertext on any id: the window migrateUntil closes', async () => {
+    const { dbName, attacker } = await plantUnboundCopy();
+    const open = makeStore({ dbName, cryptoAdapter: webcrypto(), bindToId: 'migrate' }).store;
+    expect(await open.get(attacker)).toMatchObject({ role: 'admin' });
+    const closed = makeStore({ dbName, cryptoAdapter: webcrypto(), bindToId: { migrateUntil: new Date(Date.now() - 1) } }).store;
+    await expect(closed.get(attacker)).rejects.toThrow(/unreadable/);
+  });
+
+  it('reads unbound data until migrateUntil, and nothing unbound after it, not even what it read before', async () => {
+    const { dbName, victim, attacker } = await plantUnboundCopy();
+    const cutOff = new Date(Date.now() + HOUR);
+    const { store } = makeStore({ dbName, cryptoAdapter: webcrypto(), bindToId: { migrateUntil: cutOff } });
+    expect(await store.get(attacker)).toMatchObject({ role: 'admin' });
+    await store.set(victim, makeSession({ role: 'admin', bound: true }, 24 * HOUR));
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(cutOff.getTime() + 1);
+    await expect(store.get(attacker)).rejects.toThrow(/unreadable/);
+    expect(await store.get(victim)).toMatchObject({ bound: true });
+  });
+
+  it('migrateUntil must be a valid Date', () => {
+    for (const migrateUntil of ['2030-01-01', new Date(Number.NaN), undefined]) {
+      expect(() => MongoStore.create({ mongoUrl: mongoUrl(), cryptoAdapter: webcrypto(), bindToId: { migrateUntil } as never })).toThrow(
+        /option `bindToId` must be true, false, 'migrate' or \{ migrateUntil: Date \}/,
+      );
+    }
   });
 });
