@@ -48,9 +48,16 @@ export interface DecodeOptions {
   since?: number;
 }
 
+/** How many hidden session ids touch() remembers (see hidden()). */
+const HIDDEN_LIMIT = 1_000;
+
 export class SessionCodec<T extends SessionData> {
   /** Whether serialize() results must go through encrypt() before they are stored. */
   readonly encrypts: boolean;
+  /** With onDecryptError: 'miss': sessions are read (and may be hidden) by ids() too. */
+  readonly hidesUndecryptable: boolean;
+  /** Ids read as undecryptable under 'miss', most recent last, until this store writes or destroys them. */
+  private readonly hiddenIds = new Set<string>();
 
   constructor(
     private readonly options: ResolvedDocumentOptions<T>,
@@ -58,6 +65,12 @@ export class SessionCodec<T extends SessionData> {
     private readonly onUndecryptable?: (id: string) => void,
   ) {
     this.encrypts = options.adapter !== null;
+    this.hidesUndecryptable = this.encrypts && options.missOnDecryptError;
+  }
+
+  /** Whether a read by this store found the session undecryptable (and hid it), with no write since. */
+  hidden(id: string): boolean {
+    return this.hiddenIds.has(id);
   }
 
   /**
@@ -87,12 +100,15 @@ export class SessionCodec<T extends SessionData> {
 
   /** A serialize() result encrypted for the document `id` (call only when `encrypts`). */
   encrypt(payload: unknown, id: string): Promise<string> {
+    this.hiddenIds.delete(id);
     return this.options.encryption!.encrypt(payload, id);
   }
 
   /** Drops what is kept of a destroyed session (no id: of every session). */
   forget(id?: string): void {
     this.options.encryption?.forget(id);
+    if (id === undefined) this.hiddenIds.clear();
+    else this.hiddenIds.delete(id);
   }
 
   /** Taken by get() before its query, passed to decode() as `since`. */
@@ -107,6 +123,7 @@ export class SessionCodec<T extends SessionData> {
 
   /** encrypt() without a promise when the adapter allows (ours, key derived); undefined otherwise. */
   encryptNow(payload: unknown, id: string): string | undefined {
+    this.hiddenIds.delete(id);
     return this.options.encryption!.encryptNow(payload, id);
   }
 
@@ -148,6 +165,9 @@ export class SessionCodec<T extends SessionData> {
   /** With onDecryptError: 'miss', an undecryptable session reads as none; any other error is rethrown. */
   private undecryptable(doc: SessionDocument, err: unknown): null {
     if (!this.options.missOnDecryptError || (err as { code?: unknown }).code !== UNDECRYPTABLE) throw err;
+    this.hiddenIds.delete(doc._id);
+    this.hiddenIds.add(doc._id);
+    if (this.hiddenIds.size > HIDDEN_LIMIT) this.hiddenIds.delete(this.hiddenIds.values().next().value!);
     this.onUndecryptable?.(doc._id);
     return null;
   }

@@ -93,6 +93,8 @@ export class SessionOps<T extends SessionData> {
     assertTouchable(session);
     const now = new Date();
     if (expiry.touchDisabled || !updates.touchIsDue(session, now)) return debug('touch %s skipped', shown);
+    // onDecryptError 'miss': what get() hid is no session, and no session is extended.
+    if (this.p.codec.hidden(_id)) return debug('touch %s skipped: it could not be decrypted', shown);
     debug('touch %s', shown);
     const expires = expiry.expiresFor(session, now, sid);
     const collection = await this.p.collection();

@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MongoStore, createKrupteinAdapter, createWebCryptoAdapter, type CryptoAdapter } from '../../src/index';
 import { decodeDerOctetSequence } from '../../src/crypto';
-import { HOUR, captureWarnings, makeSession, makeStore, mongoUrl, sid } from '../support';
+import { HOUR, captureWarnings, commandLog, makeSession, makeStore, mongoUrl, sid, uniqueDbName } from '../support';
 
 const SECRET = 'tampering-secret-0123456789abcdef0123456789';
 
@@ -216,5 +216,61 @@ describe("bindToId: 'migrate'", () => {
         /option `bindToId` must be true, false, 'migrate' or \{ migrateUntil: Date \}/,
       );
     }
+  });
+});
+
+describe("onDecryptError: 'miss': every method agrees on what exists", () => {
+  const OTHER = 'someone-elses-secret-0123456789abcdef01234';
+
+  /** A session this store can read, one under another secret, and a planted plain object. */
+  async function mixed(dbName = uniqueDbName('miss'), extra: object = {}) {
+    const options = { cryptoAdapter: webcrypto(), onDecryptError: 'miss', requireEncrypted: true, ...extra } as const;
+    const { store, collection } = makeStore({ dbName, ...options });
+    const [readable, foreign, planted] = [sid('readable'), sid('foreign'), sid('planted')];
+    await store.set(readable, makeSession({ v: 1 }));
+    await makeStore({ dbName, cryptoAdapter: createWebCryptoAdapter({ secret: OTHER }) }).store.set(foreign, makeSession());
+    await (await collection()).insertOne({ _id: planted as never, session: forged(), expires: new Date(Date.now() + HOUR) });
+    return { store, collection, readable, foreign, planted };
+  }
+
+  it('ids() lists only what get() returns', async () => {
+    const { store, readable, foreign, planted } = await mixed();
+    expect(await store.ids()).toEqual([readable]);
+    for (const id of [foreign, planted]) expect(await store.get(id)).toBeNull();
+  });
+
+  it('ids() sends the same commands as a store without encryption', async () => {
+    const dbName = uniqueDbName('miss');
+    const { store, collection } = makeStore({ dbName, cryptoAdapter: webcrypto(), onDecryptError: 'miss' });
+    await store.set('s000', makeSession());
+    const { session } = (await (await collection()).findOne({ _id: 's000' as never }))!;
+    const copies = Array.from({ length: 250 }, (_, i) => ({ _id: `s${String(i + 1).padStart(3, '0')}`, session, expires: new Date(Date.now() + HOUR) }));
+    await (await collection()).insertMany(copies as never[]);
+    const sent = async (options: object) => {
+      const { client, commands } = commandLog({ keep: (e) => e.databaseName === dbName });
+      const { store: counted } = makeStore({ dbName, client, ...options });
+      await counted.collectionP;
+      commands.length = 0;
+      expect(await counted.ids()).toHaveLength(251);
+      return commands.map((c) => c.commandName);
+    };
+    expect(await sent({ cryptoAdapter: webcrypto(), onDecryptError: 'miss' })).toEqual(await sent({}));
+  });
+
+  it('touch() does not extend a session get() hid; a new set() makes it a session again', async () => {
+    const { store, collection, foreign } = await mixed();
+    const expiresOf = async () => (await (await collection()).findOne({ _id: foreign as never }))!.expires as Date;
+    const before = await expiresOf();
+    expect(await store.get(foreign)).toBeNull();
+    await store.touch(foreign, makeSession({}, 24 * HOUR));
+    expect(await expiresOf()).toEqual(before);
+    await store.set(foreign, makeSession({ v: 'mine now' }));
+    await store.touch(foreign, makeSession({}, 24 * HOUR));
+    expect((await expiresOf()).getTime()).toBeGreaterThan(before.getTime() + HOUR);
+  });
+
+  it('length() counts live documents without reading them (see docs/threat-model.md)', async () => {
+    const { store } = await mixed();
+    expect(await store.length()).toBe(3);
   });
 });
