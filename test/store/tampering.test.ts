@@ -111,6 +111,20 @@ describe("kruptein's aes-*-cbc", () => {
   });
 });
 
+describe("connect-mongo's WebCrypto AES-CBC format", () => {
+  it('has no integrity check at all: a writer without the key rewrites the first 16 bytes (no warning: connect-mongo 6 offers it)', async () => {
+    const { store, collection } = makeStore({ cryptoAdapter: createWebCryptoAdapter({ secret: SECRET, algorithm: 'AES-CBC' }) });
+    const id = sid();
+    await store.set(id, makeSession({ role: 'user' }));
+    const coll = await collection();
+    const bytes = Buffer.from((await coll.findOne({ _id: id as never }))!.session as string, 'base64');
+    const [known, wanted] = [Buffer.from('{"cookie":{"orig'), Buffer.from('{ "admin":{"orig')];
+    for (let i = 0; i < 16; i++) bytes[i] ^= known[i] ^ wanted[i]; // the IV comes first
+    await coll.updateOne({ _id: id as never }, { $set: { session: bytes.toString('base64') } });
+    expect(await store.get(id)).toMatchObject({ admin: expect.any(Object), role: 'user' });
+  });
+});
+
 describe("bindToId with an app's own adapter", () => {
   /** An app's adapter (base64, standing in for a real cipher) that binds to the id only when told to. */
   function appAdapter({ binds }: { binds: boolean }): CryptoAdapter & { calls: number } {
