@@ -111,6 +111,21 @@ describe("kruptein's aes-*-cbc", () => {
   });
 });
 
+describe('what no setting stops (the threat table says so)', () => {
+  it('with bindToId, an older ciphertext of the same session put back reads, and so does an `expires` pushed out', async () => {
+    const { store, collection } = makeStore({ cryptoAdapter: webcrypto(), bindToId: true, requireEncrypted: true });
+    const id = sid();
+    await store.set(id, makeSession({ role: 'admin' }));
+    const coll = await collection();
+    const older = (await coll.findOne({ _id: id as never }))!.session;
+    await store.set(id, makeSession({ role: 'user' }));
+    const later = new Date(Date.now() + 365 * 24 * HOUR);
+    await coll.updateOne({ _id: id as never }, { $set: { session: older, expires: later } });
+    expect(await store.get(id)).toMatchObject({ role: 'admin' });
+    expect(await store.ids()).toEqual([id]);
+  });
+});
+
 describe("connect-mongo's WebCrypto AES-CBC format", () => {
   it('has no integrity check at all: a writer without the key rewrites the first 16 bytes (no warning: connect-mongo 6 offers it)', async () => {
     const { store, collection } = makeStore({ cryptoAdapter: createWebCryptoAdapter({ secret: SECRET, algorithm: 'AES-CBC' }) });
