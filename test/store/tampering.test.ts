@@ -303,3 +303,41 @@ describe("onDecryptError: 'miss': every method agrees on what exists", () => {
     expect(await store.length()).toBe(3);
   });
 });
+
+describe('commands', () => {
+  it('every call sends the same commands with these settings as without encryption', async () => {
+    const sent = async (options: object) => {
+      const dbName = uniqueDbName('count');
+      const { client, commands } = commandLog({ keep: (e) => e.databaseName === dbName });
+      const { store } = makeStore({ dbName, client, ...options });
+      await store.collectionP;
+      commands.length = 0;
+      const id = sid();
+      await store.set(id, makeSession({ v: 1 }));
+      await store.get(id);
+      await store.touch(id, makeSession({ v: 1 }));
+      await store.all();
+      await store.ids();
+      await store.length();
+      await store.destroy(id);
+      await store.get(id);
+      await store.clear();
+      return commands.map((c) => c.commandName);
+    };
+    const plain = await sent({});
+    const binding: CryptoAdapter = {
+      encrypt: async (p, c) => `${c?.id}|${p}`,
+      decrypt: async (p, c) => {
+        if (!p.startsWith(`${c?.id}|`)) throw new Error('bound to another id');
+        return p.slice(`${c?.id}|`.length);
+      },
+    };
+    for (const options of [
+      { cryptoAdapter: webcrypto(), bindToId: true, onDecryptError: 'miss' },
+      { crypto: { secret: SECRET }, requireEncrypted: true, onDecryptError: 'miss' },
+      { cryptoAdapter: binding, bindToId: { migrateUntil: new Date(Date.now() + HOUR) }, reencryptOnRead: true },
+    ]) {
+      expect(await sent(options)).toEqual(plain);
+    }
+  });
+});
