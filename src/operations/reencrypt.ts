@@ -83,6 +83,11 @@ export class Reencryption {
     if (session === undefined) return; // no session at all (a destroyGrace tombstone)
     progress.unencrypted++;
     if (!encrypt) return;
-    if (await this.one(collection, _id, session, JSON.stringify(session), false)) progress.reencrypted++;
+    try {
+      if (await this.one(collection, _id, session, JSON.stringify(session), false)) progress.reencrypted++;
+    } catch (err) {
+      progress.failed++;
+      debug('reencryptAll: %s could not be encrypted: %s', _id, (err as Error)?.message);
+    }
   }
 }
