@@ -1,6 +1,7 @@
 // An attacker who can write the sessions collection but holds no key: each test plants what such an
-// attacker can write (a plain session object, a ciphertext moved to another id, an unbound ciphertext) and
-// checks which setting refuses it, and what every store method then says exists.
+// attacker can write (a plain session object, a ciphertext moved to another id or rolled back, an unbound
+// ciphertext, a rewritten CBC block) and checks which setting refuses it, what every store method then says
+// exists, and that none of these settings costs a command. docs/threat-model.md cites these tests.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MongoStore, createKrupteinAdapter, createWebCryptoAdapter, type CryptoAdapter } from '../../src/index';
 import { decodeDerOctetSequence } from '../../src/crypto';
