@@ -220,8 +220,9 @@ describe("bindToId: 'migrate'", () => {
     return { dbName, victim, attacker };
   }
 
-  it('accepts an unbound ciphertext on any id: the window migrateUntil closes', async () => {
+  it('a ciphertext copied to another id reads there without bindToId, and with it during the window migrateUntil closes', async () => {
     const { dbName, attacker } = await plantUnboundCopy();
+    expect(await makeStore({ dbName, cryptoAdapter: webcrypto() }).store.get(attacker)).toMatchObject({ role: 'admin' });
     const open = makeStore({ dbName, cryptoAdapter: webcrypto(), bindToId: 'migrate' }).store;
     expect(await open.get(attacker)).toMatchObject({ role: 'admin' });
     const closed = makeStore({ dbName, cryptoAdapter: webcrypto(), bindToId: { migrateUntil: new Date(Date.now() - 1) } }).store;
