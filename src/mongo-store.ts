@@ -189,6 +189,7 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
     if (!this.closing) {
       debug('closing');
       this.sweeper.stop();
+      this.codec.close(); // no plaintext stays in a closed store
       this.batcher.flush(); // calls still queued are sent while the client is open, not after
       this.closing = this.connection.close();
     }
@@ -216,6 +217,8 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
       await collection.deleteMany({}, { writeConcern: this.connection.writeConcern });
     } catch (err) {
       if (!isNamespaceMissing(err)) throw err;
+    } finally {
+      this.codec.forget(); // again: a get() reading meanwhile cannot leave a plaintext behind
     }
   }
 

@@ -34,6 +34,7 @@ const knownOptions: Record<keyof ConnectMongoOptions, true> = {
   onDecryptError: true,
   reencryptOnRead: true,
   bindToId: true,
+  requireEncrypted: true,
 };
 
 export const KNOWN_OPTIONS: readonly string[] = Object.keys(knownOptions);

@@ -64,6 +64,20 @@ export function warnIfWeak(fn: string, secret: Uint8Array): void {
   });
 }
 
+/**
+ * Warns once per algorithm that kruptein's CBC records can be altered: the format's HMAC covers the
+ * ciphertext but not the IV, which CBC XORs into the first 16 bytes of plaintext. Still read and written,
+ * for compatibility.
+ */
+export function warnIvNotAuthenticated(algorithm: string): void {
+  if (warned.has(`cipher:${algorithm}`)) return;
+  warned.add(`cipher:${algorithm}`);
+  process.emitWarning(
+    `connect-mongo: kruptein's ${algorithm} does not authenticate its IV: whoever can write the sessions collection can change the first 16 bytes of a session without the secret`,
+    { code: 'CONNECT_MONGO_WEAK_CIPHER', detail: "Use aes-256-gcm (kruptein's default) or createWebCryptoAdapter with AES-GCM; keep a CBC secret in the list only to read old sessions." },
+  );
+}
+
 export function checkPositiveInt(value: unknown, option: string, fn: string, max: number): number {
   if (typeof value !== 'number') throw optionError(`${fn}: option "${option}" must be a number (got ${describe(value)})`);
   if (!Number.isInteger(value) || value < 1 || value > max) {

@@ -199,6 +199,7 @@ export function createKrupteinAdapter(options: CryptoOptions): CryptoAdapter {
       return own.key && encryptWith(c, own.key, plaintext);
     },
     bindsContext: false,
+    ivNotAuthenticated: c.algorithm.endsWith('-cbc') ? c.algorithm : undefined,
   });
   return adapter;
 }

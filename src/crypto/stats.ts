@@ -32,6 +32,8 @@ export interface AdapterAbilities {
   encryptNow(plaintext: string, context?: { id: string }): string | undefined;
   /** Whether `context.id` is bound to the ciphertext (AES-GCM only). */
   bindsContext: boolean;
+  /** A kruptein CBC algorithm: its HMAC leaves the IV out, so whoever can write a record can change its first block. */
+  ivNotAuthenticated?: string;
 }
 
 const abilitiesByAdapter = new WeakMap<object, AdapterAbilities>();

@@ -2,10 +2,11 @@
 // Everything here must keep the stored bytes identical to connect-mongo 6's.
 import type { SessionData } from 'express-session';
 import { assertStorableAsBson } from './bson-check';
-import type { Decrypted } from './encryption';
+import { undecryptable, type Decrypted } from './encryption';
 import type { ResolvedDocumentOptions } from './options';
+import { unserializable } from './serialize-errors';
 import type { SessionDocument } from './types';
-import { argumentError, ConnectMongoError, ErrorCodes, hasCode, optionError, refusedWrite } from '../errors';
+import { argumentError, ConnectMongoError, ErrorCodes, hasCode, optionError } from '../errors';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -23,6 +24,8 @@ function unwrapString(text: string): string {
   const parsed = tryParse(text);
   return parsed && typeof parsed.value === 'string' ? parsed.value : text;
 }
+
+const NOT_ENCRYPTED = 'it is not encrypted, and `requireEncrypted` or `bindToId` refuses unencrypted sessions';
 
 /** Errors about stored data; they never quote the data. */
 const corrupt = (why: string) => new ConnectMongoError(ErrorCodes.unreadableSession, `the stored session is unreadable (${why})`);
@@ -42,11 +45,20 @@ export interface DecodeOptions {
   onStale?: (plaintext: string) => void;
   /** false: a read of many sessions, whose plaintexts are not kept (see recent-plaintexts.ts). */
   remember?: boolean;
+  /** The mark() taken before the read's query: if a session was forgotten since, nothing is kept. */
+  since?: number;
 }
+
+/** How many hidden session ids touch() remembers (see hidden()). */
+const HIDDEN_LIMIT = 1_000;
 
 export class SessionCodec<T extends SessionData> {
   /** Whether serialize() results must go through encrypt() before they are stored. */
   readonly encrypts: boolean;
+  /** With onDecryptError: 'miss': sessions are read (and may be hidden) by ids() too. */
+  readonly hidesUndecryptable: boolean;
+  /** Ids read as undecryptable under 'miss', most recent last, until this store writes or destroys them. */
+  private readonly hiddenIds = new Set<string>();
 
   constructor(
     private readonly options: ResolvedDocumentOptions<T>,
@@ -54,6 +66,12 @@ export class SessionCodec<T extends SessionData> {
     private readonly onUndecryptable?: (id: string) => void,
   ) {
     this.encrypts = options.adapter !== null;
+    this.hidesUndecryptable = this.encrypts && options.missOnDecryptError;
+  }
+
+  /** Whether a read by this store found the session undecryptable (and hid it), with no write since. */
+  hidden(id: string): boolean {
+    return this.hiddenIds.has(id);
   }
 
   /**
@@ -68,8 +86,7 @@ export class SessionCodec<T extends SessionData> {
     try {
       payload = this.options.serializeFn(input);
     } catch (err) {
-      const reason = (err as Error)?.message ?? String(err);
-      throw refusedWrite(`connect-mongo: the session could not be serialized (${reason})`, { cause: err });
+      throw unserializable(err);
     }
     return this.checkedPayload(payload);
   }
@@ -84,16 +101,30 @@ export class SessionCodec<T extends SessionData> {
 
   /** A serialize() result encrypted for the document `id` (call only when `encrypts`). */
   encrypt(payload: unknown, id: string): Promise<string> {
+    this.hiddenIds.delete(id);
     return this.options.encryption!.encrypt(payload, id);
   }
 
   /** Drops what is kept of a destroyed session (no id: of every session). */
   forget(id?: string): void {
     this.options.encryption?.forget(id);
+    if (id === undefined) this.hiddenIds.clear();
+    else this.hiddenIds.delete(id);
+  }
+
+  /** Taken by get() before its query, passed to decode() as `since`. */
+  mark(): number | undefined {
+    return this.options.encryption?.mark();
+  }
+
+  /** Drops everything kept, and keeps nothing more. */
+  close(): void {
+    this.options.encryption?.close();
   }
 
   /** encrypt() without a promise when the adapter allows (ours, key derived); undefined otherwise. */
   encryptNow(payload: unknown, id: string): string | undefined {
+    this.hiddenIds.delete(id);
     return this.options.encryption!.encryptNow(payload, id);
   }
 
@@ -103,14 +134,19 @@ export class SessionCodec<T extends SessionData> {
    * skip writes; all() does not (as in connect-mongo).
    */
   decode(doc: SessionDocument, options: DecodeOptions = {}): T | null | Promise<T | null> {
-    // Like connect-mongo, only strings are decrypted: BSON sessions written before encryption was enabled still read.
-    // Without decryption everything is synchronous: no promise per read.
+    // Like connect-mongo, only strings are decrypted: BSON sessions written before encryption was enabled still
+    // read, unless requireEncrypted or bindToId refuse them (anyone who can write the collection could plant
+    // one). Without decryption everything is synchronous: no promise per read.
     const encryption = this.options.encryption;
-    if (!encryption || typeof doc.session !== 'string') return this.toSession(doc, doc.session, undefined, options);
+    if (!encryption) return this.toSession(doc, doc.session, undefined, options);
+    if (typeof doc.session !== 'string') {
+      if (this.options.refusesUnencrypted) return this.undecryptable(doc, undecryptable(NOT_ENCRYPTED));
+      return this.toSession(doc, doc.session, undefined, options);
+    }
     // Our adapters decrypt at once once their keys exist: no promise on the read path either.
     let decrypted: Decrypted | undefined;
     try {
-      decrypted = encryption.decryptNow(doc.session, doc._id, options.remember);
+      decrypted = encryption.decryptNow(doc.session, doc._id, options.remember, options.since);
     } catch (err) {
       return this.undecryptable(doc, err);
     }
@@ -120,7 +156,7 @@ export class SessionCodec<T extends SessionData> {
   private async decryptAndDecode(doc: SessionDocument, ciphertext: string, options: DecodeOptions): Promise<T | null> {
     let decrypted: Decrypted;
     try {
-      decrypted = await this.options.encryption!.decrypt(ciphertext, doc._id, options.remember);
+      decrypted = await this.options.encryption!.decrypt(ciphertext, doc._id, options.remember, options.since);
     } catch (err) {
       return this.undecryptable(doc, err);
     }
@@ -130,6 +166,9 @@ export class SessionCodec<T extends SessionData> {
   /** With onDecryptError: 'miss', an undecryptable session reads as none; any other error is rethrown. */
   private undecryptable(doc: SessionDocument, err: unknown): null {
     if (!this.options.missOnDecryptError || !hasCode(err, ErrorCodes.undecryptableSession)) throw err;
+    this.hiddenIds.delete(doc._id);
+    this.hiddenIds.add(doc._id);
+    if (this.hiddenIds.size > HIDDEN_LIMIT) this.hiddenIds.delete(this.hiddenIds.values().next().value!);
     this.onUndecryptable?.(doc._id);
     return null;
   }

@@ -2,6 +2,8 @@
 // timestamps, touchAfter, crypto / cryptoAdapter. Checked and resolved once, here.
 import type { SessionData } from 'express-session';
 import { createKrupteinAdapter, type CryptoAdapter, type CryptoOptions } from '../crypto';
+import { warnIvNotAuthenticated } from '../crypto/checks';
+import { abilitiesOf } from '../crypto/stats';
 import { checkOptions, isBoolean, isFunction, isPlainObject, numberIn, oneOf, optional, type Check, type Rules } from '../option-checks';
 import { SessionEncryption, type BindToId, type OnDecryptError } from './encryption';
 import type { HashSessionIds } from './ids';
@@ -23,12 +25,20 @@ export interface SerializerOptions<T extends SessionData> {
   crypto?: CryptoOptions;
   /** createWebCryptoAdapter(), createKrupteinAdapter() or any object with async encrypt/decrypt. */
   cryptoAdapter?: CryptoAdapter;
-  /** With encryption: pass the stored `_id` as AES-GCM additional data; 'migrate' still reads unbound data. */
+  /**
+   * With encryption: pass the stored `_id` as AES-GCM additional data. 'migrate' still reads unbound data (on any
+   * id: see docs/threat-model.md); `{ migrateUntil: date }` reads it only until that date.
+   */
   bindToId?: BindToId;
   /** With encryption: 'miss' treats an undecryptable session as absent (and emits 'decryptError'). Default 'error'. */
   onDecryptError?: OnDecryptError;
   /** With encryption: a session read with an older secret (or unbound) is re-encrypted at once. Default false. */
   reencryptOnRead?: boolean;
+  /**
+   * With encryption: a stored `session` that is not a ciphertext (an object) is undecryptable, not read as is.
+   * Always so with `bindToId`. Default false: connect-mongo 6 reads it as is.
+   */
+  requireEncrypted?: boolean;
   /** Store a SHA-256 (or, with a secret, HMAC-SHA-256) of the session id as `_id`. Excludes transformId. */
   hashSessionIds?: HashSessionIds;
   /** Whose session this is: stored as a top-level `userId` for destroyByUser() and sessionsByUser(). */
@@ -39,6 +49,14 @@ const isAdapter: Check = (v) =>
   typeof v === 'object' && v !== null && typeof (v as CryptoAdapter).encrypt === 'function' && typeof (v as CryptoAdapter).decrypt === 'function'
     ? null
     : new TypeError('must be an object with async encrypt(string) and decrypt(string) methods');
+
+const isBindToId: Check = (v) => {
+  if (typeof v === 'boolean' || v === 'migrate') return null;
+  const until = isPlainObject(v) === null ? (v as { migrateUntil?: unknown }).migrateUntil : undefined;
+  return until instanceof Date && !Number.isNaN(until.getTime())
+    ? null
+    : new TypeError("must be true, false, 'migrate' or { migrateUntil: Date } (a valid Date)");
+};
 
 const rules: Rules = {
   stringify: optional(isBoolean),
@@ -51,9 +69,10 @@ const rules: Rules = {
   cryptoAdapter: optional(isAdapter),
   userId: optional(isFunction),
   hashSessionIds: optional((v) => (typeof v === 'boolean' ? null : isPlainObject(v))),
-  bindToId: optional((v) => (typeof v === 'boolean' ? null : oneOf('migrate')(v))),
+  bindToId: optional(isBindToId),
   onDecryptError: optional(oneOf('error', 'miss')),
   reencryptOnRead: optional(isBoolean),
+  requireEncrypted: optional(isBoolean),
 };
 
 /** connect-mongo's stringify:false serializer: own properties, cookie through its toJSON(). */
@@ -87,6 +106,8 @@ export interface ResolvedDocumentOptions<T extends SessionData> {
   encryption: SessionEncryption | null;
   missOnDecryptError: boolean;
   reencryptOnRead: boolean;
+  /** requireEncrypted or bindToId: a `session` that is not a string is undecryptable. */
+  refusesUnencrypted: boolean;
 }
 
 const identity = (p: unknown) => p;
@@ -119,14 +140,21 @@ export function resolveDocumentOptions<T extends SessionData>(options: Serialize
   return { ...base, mode: 'json', serializeFn: (s) => JSON.stringify(s), unserializeFn: identity };
 }
 
-function resolveEncryption(adapter: CryptoAdapter | null, options: Pick<SerializerOptions<SessionData>, 'bindToId' | 'onDecryptError' | 'reencryptOnRead'>) {
-  const { bindToId = false, onDecryptError = 'error', reencryptOnRead = false } = options;
-  if (!adapter && (bindToId || reencryptOnRead || onDecryptError !== 'error')) {
-    const name = bindToId ? 'bindToId' : reencryptOnRead ? 'reencryptOnRead' : 'onDecryptError';
-    throw optionError(`connect-mongo: option \`${name}\` needs encryption: set \`cryptoAdapter\` or \`crypto\``);
+type EncryptionChoices = Pick<SerializerOptions<SessionData>, 'bindToId' | 'onDecryptError' | 'reencryptOnRead' | 'requireEncrypted'>;
+
+function resolveEncryption(adapter: CryptoAdapter | null, options: EncryptionChoices) {
+  const { bindToId = false, onDecryptError = 'error', reencryptOnRead = false, requireEncrypted = false } = options;
+  if (!adapter) {
+    const set = { bindToId, reencryptOnRead, onDecryptError: onDecryptError !== 'error', requireEncrypted };
+    const name = Object.keys(set).find((key) => set[key as keyof typeof set]);
+    if (name) throw optionError(`connect-mongo: option \`${name}\` needs encryption: set \`cryptoAdapter\` or \`crypto\``);
   }
+  const weakAlgorithm = adapter && abilitiesOf(adapter)?.ivNotAuthenticated;
+  if (weakAlgorithm) warnIvNotAuthenticated(weakAlgorithm);
   const encryption = adapter ? new SessionEncryption({ adapter, bindToId }) : null;
-  return { encryption, missOnDecryptError: onDecryptError === 'miss', reencryptOnRead };
+  // A plain object would bypass both the key and the id binding.
+  const refusesUnencrypted = requireEncrypted || bindToId !== false;
+  return { encryption, missOnDecryptError: onDecryptError === 'miss', reencryptOnRead, refusesUnencrypted };
 }
 
 function resolveAdapter(options: Pick<SerializerOptions<SessionData>, 'crypto' | 'cryptoAdapter'>): CryptoAdapter | null {

@@ -35,6 +35,7 @@ export class SessionOps<T extends SessionData> {
     const shown = ids.shown(sid, _id);
     debug('get %s', shown);
     const collection = await this.p.collection();
+    const since = codec.mark(); // a destroy() from here on may delete what this read finds
     // By _id alone (MongoDB's fastest plan; in a shared `$in` under load), then the expiry test here: the
     // same rule as liveFilter(), so an expired document the TTL monitor has not removed yet is never returned.
     let doc = await batcher.findById(collection, _id);
@@ -43,8 +44,8 @@ export class SessionOps<T extends SessionData> {
     if (!doc || !expiry.isLive(doc, new Date())) return this.got(shown, null);
     let stalePlaintext: string | undefined;
     const onStale = this.p.reencryption ? (plaintext: string) => void (stalePlaintext = plaintext) : undefined;
-    const session = await codec.decode(doc, { withLastModified: true, onStale });
-    if (stalePlaintext !== undefined) await this.reencrypt(collection, doc._id, doc.session as string, stalePlaintext);
+    const session = await codec.decode(doc, { withLastModified: true, onStale, since });
+    if (stalePlaintext !== undefined) await this.reencrypt(collection, doc._id, doc.session as string, stalePlaintext, since);
     return this.got(shown, session);
   }
 
@@ -54,9 +55,9 @@ export class SessionOps<T extends SessionData> {
   }
 
   /** reencryptOnRead: a failure only costs the rewrite, never the read. */
-  private async reencrypt(collection: Coll, _id: string, ciphertext: string, plaintext: string): Promise<void> {
+  private async reencrypt(collection: Coll, _id: string, ciphertext: string, plaintext: string, since?: number): Promise<void> {
     try {
-      await this.p.reencryption!.one(collection, _id, ciphertext, plaintext);
+      await this.p.reencryption!.one(collection, _id, ciphertext, plaintext, true, since);
     } catch (err) {
       debug('re-encrypting %s failed: %s', _id, (err as Error)?.message);
     }
@@ -75,7 +76,10 @@ export class SessionOps<T extends SessionData> {
     const collection = await this.p.collection();
     if (!expires || !update) return this.destroyAt(collection, sid, now); // a ttl function said 0
     const outcome = await writes.set(collection, _id, update, expires, now);
-    if (outcome === 'refused') return void this.p.emit('refused', shown, 'set');
+    if (outcome === 'refused') {
+      this.p.codec.forget(_id); // the plaintext just encrypted is of no stored session
+      return void this.p.emit('refused', shown, 'set');
+    }
     const legacy = ids.legacyId(sid);
     if (legacy) await this.p.batcher.remove(collection, legacy); // moved to the hashed id
     this.p.emit(outcome === 'created' ? 'create' : 'update', shown);
@@ -89,6 +93,8 @@ export class SessionOps<T extends SessionData> {
     assertTouchable(session);
     const now = new Date();
     if (expiry.touchDisabled || !updates.touchIsDue(session, now)) return debug('touch %s skipped', shown);
+    // onDecryptError 'miss': what get() hid is no session, and no session is extended.
+    if (this.p.codec.hidden(_id)) return debug('touch %s skipped: it could not be decrypted', shown);
     debug('touch %s', shown);
     const expires = expiry.expiresFor(session, now, sid);
     const collection = await this.p.collection();
@@ -112,9 +118,17 @@ export class SessionOps<T extends SessionData> {
     const { ids, writes } = this.p;
     const _id = ids.storageId(sid);
     const legacy = ids.legacyId(sid);
-    this.p.codec.forget(_id);
-    if (legacy) this.p.codec.forget(legacy);
-    await Promise.all([writes.destroy(collection, _id, now), legacy && this.p.batcher.remove(collection, legacy)]);
+    const forget = () => {
+      this.p.codec.forget(_id);
+      if (legacy) this.p.codec.forget(legacy);
+    };
+    // Before, and again once deleted: a get() reading the session meanwhile cannot leave its plaintext behind.
+    forget();
+    try {
+      await Promise.all([writes.destroy(collection, _id, now), legacy && this.p.batcher.remove(collection, legacy)]);
+    } finally {
+      forget();
+    }
     this.p.emit('destroy', ids.shown(sid, _id));
   }
 }

@@ -70,10 +70,29 @@ export class Listing<T extends SessionData> {
     return collection.countDocuments(this.expiry.liveFilter(new Date()));
   }
 
-  /** The stored ids of live sessions (transformed ids when transformId is set). */
+  /**
+   * The stored ids of live sessions (transformed ids when transformId is set). With onDecryptError 'miss',
+   * only those get() returns: each session is read and decrypted (same commands, more bytes and CPU).
+   */
   async ids(collection: Coll): Promise<string[]> {
-    const docs = await collection.find(this.expiry.liveFilter(new Date()), { projection: { _id: 1 } }).toArray();
-    return docs.map((doc) => doc._id);
+    const filter = this.expiry.liveFilter(new Date());
+    if (!this.codec.hidesUndecryptable) return (await collection.find(filter, { projection: { _id: 1 } }).toArray()).map((doc) => doc._id);
+    const ids: string[] = [];
+    for (const doc of await collection.find(filter, READ_OPTIONS).toArray()) {
+      const wait = decodeSlot();
+      if (wait) await wait;
+      if (await this.readable(doc)) ids.push(doc._id);
+    }
+    return ids;
+  }
+
+  /** False when get() would hide the session; a session get() fails on (damaged, not undecryptable) is listed. */
+  private async readable(doc: SessionDocument): Promise<boolean> {
+    try {
+      return (await this.codec.decode(doc, MANY)) !== null;
+    } catch {
+      return true;
+    }
   }
 
   /** Streams [id, session] pairs, one or two cursor batches in memory at a time. */

@@ -156,6 +156,30 @@ describe('secrets never leak into debug output, errors or events', () => {
     expect(watch.unhandled).toEqual([]);
   });
 
+  it("an unserializable (circular) session's error names no key of the session, whatever the mode", async () => {
+    const modes: Array<Partial<ConnectMongoOptions>> = [
+      {},
+      { stringify: false },
+      { crypto: { secret: KRUPTEIN_SECRET } },
+      { cryptoAdapter: createWebCryptoAdapter({ secret: WEBCRYPTO_SECRET }) },
+      { stringify: false, cryptoAdapter: createWebCryptoAdapter({ secret: WEBCRYPTO_SECRET }) },
+    ];
+    for (const options of modes) {
+      const store = MongoStore.create({ mongoUrl: mongoUrl(), dbName: uniqueDbName(), ...options });
+      try {
+        const inner: Record<string, unknown> = { privateKeyName: 1 };
+        inner.loopKeyName = makeSession({ outerKeyName: inner });
+        const error = await store.set('sid-circular', makeSession({ outerKeyName: inner })).then(() => null, (e: unknown) => e);
+        expect(error).toBeInstanceOf(TypeError);
+        expect((error as Error).message).toMatch(/circular/);
+        const text = errorText(error) + inspect(error, { depth: 8, showHidden: true });
+        for (const key of ['privateKeyName', 'loopKeyName', 'outerKeyName']) expect(text).not.toContain(key);
+      } finally {
+        await store.close();
+      }
+    }
+  });
+
   it('inspecting a store (an app logging it) shows neither secret', async () => {
     const a = MongoStore.create({ mongoUrl: mongoUrl(), dbName: uniqueDbName(), crypto: { secret: KRUPTEIN_SECRET } });
     const b = MongoStore.create({ mongoUrl: mongoUrl(), dbName: uniqueDbName(), cryptoAdapter: createWebCryptoAdapter({ secret: WEBCRYPTO_SECRET }) });

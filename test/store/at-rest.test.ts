@@ -6,27 +6,13 @@ import { format } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import * as connectMongo from 'connect-mongo';
 import { MongoStore, createKrupteinAdapter, createWebCryptoAdapter, type CryptoAdapter } from '../../src/index';
-import { commandLog, debugOutput, makeSession, makeStore, mongoUrl, sid, track, uniqueDbName } from '../support';
+import { captureWarnings, commandLog, debugOutput, makeSession, makeStore, mongoUrl, sid, track, uniqueDbName } from '../support';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const hmac = (key: string, s: string) => createHmac('sha256', key).update(s).digest('hex');
 
 const OLD = 'old-secret-0123456789abcdef0123456789';
 const NEW = 'new-secret-0123456789abcdef0123456789';
-
-/** Warnings emitted while fn runs. */
-async function captureWarnings(fn: () => void | Promise<void>): Promise<Error[]> {
-  const seen: Error[] = [];
-  const listener = (w: Error) => seen.push(w);
-  process.on('warning', listener);
-  try {
-    await fn();
-    await new Promise((r) => setImmediate(r));
-  } finally {
-    process.off('warning', listener);
-  }
-  return seen;
-}
 
 describe('weak secrets', () => {
   it('a short or placeholder secret warns once per secret, naming the adapter, never the secret; never an error', async () => {
@@ -111,11 +97,11 @@ describe('key rotation', () => {
     const { store } = makeStore({ dbName, crypto: { secret: [NEW, OLD] } });
     const first: unknown[] = [];
     const partial = await store.reencryptAll({ batchSize: 10, onProgress: (p) => first.push(p) });
-    expect(partial).toEqual({ scanned: 26, reencrypted: 25, failed: 1, lastId: 's99' });
+    expect(partial).toEqual({ scanned: 26, reencrypted: 25, failed: 1, unencrypted: 0, lastId: 's99' });
     expect(first).toHaveLength(3);
-    expect(first[0]).toEqual({ scanned: 10, reencrypted: 10, failed: 0, lastId: 's09' });
+    expect(first[0]).toEqual({ scanned: 10, reencrypted: 10, failed: 0, unencrypted: 0, lastId: 's09' });
     const resumed = await store.reencryptAll({ batchSize: 10, after: 's19' });
-    expect(resumed).toEqual({ scanned: 6, reencrypted: 0, failed: 1, lastId: 's99' });
+    expect(resumed).toEqual({ scanned: 6, reencrypted: 0, failed: 1, unencrypted: 0, lastId: 's99' });
     const newOnly = makeStore({ dbName, crypto: { secret: NEW } }).store;
     for (let i = 0; i < 25; i++) expect(await newOnly.get(`s${String(i).padStart(2, '0')}`)).toMatchObject({ i });
     expect(await (await collection()).countDocuments()).toBe(26);
@@ -174,14 +160,19 @@ describe('bindToId', () => {
   it('custom adapters get the id as a second argument; kruptein and AES-CBC cannot bind and say so', async () => {
     const contexts: unknown[] = [];
     const custom: CryptoAdapter = {
-      encrypt: async (p, c) => (contexts.push(c), Buffer.from(p).toString('base64')),
-      decrypt: async (p, c) => (contexts.push(c), Buffer.from(p, 'base64').toString()),
+      encrypt: async (p, c) => (contexts.push(c), `${c?.id}|${Buffer.from(p).toString('base64')}`),
+      decrypt: async (p, c) => {
+        contexts.push(c);
+        const [id, body] = p.split('|');
+        if (id !== c?.id) throw new Error('bound to another id');
+        return Buffer.from(body, 'base64').toString();
+      },
     };
     const { store } = makeStore({ cryptoAdapter: custom, bindToId: true });
     const id = sid();
     await store.set(id, makeSession());
     await store.get(id);
-    expect(contexts).toEqual([{ id }, { id }]);
+    expect(contexts.filter((c) => (c as { id: string }).id === id)).toEqual([{ id }, { id }]);
     expect(() => MongoStore.create({ mongoUrl: mongoUrl(), crypto: { secret: NEW }, bindToId: true })).toThrow(/`bindToId` needs an adapter/);
     const cbc = createWebCryptoAdapter({ secret: NEW, algorithm: 'AES-CBC' });
     expect(() => MongoStore.create({ mongoUrl: mongoUrl(), cryptoAdapter: cbc, bindToId: true })).toThrow(/`bindToId`/);

@@ -5,9 +5,23 @@ import { describe, expect, it } from 'vitest';
 import { createKrupteinAdapter, createWebCryptoAdapter, type CryptoAdapter } from '../../src/index';
 import { abilitiesOf } from '../../src/crypto/stats';
 import { RecentPlaintexts } from '../../src/document/recent-plaintexts';
-import { makeSession, makeStore, sid } from '../support';
+import { MongoClient } from 'mongodb';
+import { makeSession, makeStore, mongoUrl, sid } from '../support';
 
 const SECRET = 'recent-plaintexts-secret-0123456789abcdef';
+
+/** The store's memory of plaintexts (private: only a test looks inside). */
+const recentOf = (store: object) =>
+  (store as unknown as { codec: { options: { encryption: { recent: RecentPlaintexts } } } }).codec.options.encryption.recent;
+
+/**
+ * A store whose client has one connection: commands go out one after another in call order, so a get()
+ * called just before a destroy() reads the session before the delete removes it, and its reply is decoded
+ * after destroy() has begun.
+ */
+function oneConnectionStore(cryptoAdapter: CryptoAdapter) {
+  return makeStore({ client: new MongoClient(mongoUrl(), { maxPoolSize: 1 }), cryptoAdapter });
+}
 
 /** Counts the decryptions an adapter of ours performs, sync and async (a sync call that waits for a key is not one). */
 function countDecryptions(adapter: CryptoAdapter): { count: () => number } {
@@ -103,6 +117,49 @@ describe.each([
     await coll.insertOne(doc);
     expect(await store.get(id)).toMatchObject({ n: 1 });
     expect(count()).toBe(1);
+  });
+
+  it('a get() in flight when destroy() or clear() runs does not put the plaintext back', async () => {
+    for (const end of ['destroy', 'clear'] as const) {
+      const adapter = makeAdapter();
+      const { count } = countDecryptions(adapter);
+      const { store, collection } = oneConnectionStore(adapter);
+      const id = sid();
+      await store.set(id, makeSession({ n: 1 }));
+      const doc = (await (await collection()).findOne({ _id: id as never }))!;
+      const reading = store.get(id);
+      await (end === 'destroy' ? store.destroy(id) : store.clear());
+      expect(await reading).toMatchObject({ n: 1 }); // the read did race the logout
+      const decrypted = count();
+      expect(recentOf(store).recall(id, doc.session as string)).toBeUndefined();
+      await (await collection()).insertOne(doc);
+      expect(await store.get(id)).toMatchObject({ n: 1 });
+      expect(count()).toBe(decrypted + 1);
+    }
+  });
+
+  it('with destroyGrace, a set() refused after the logout keeps nothing of what it encrypted', async () => {
+    const { store } = makeStore({ cryptoAdapter: makeAdapter(), destroyGrace: 60 });
+    const id = sid();
+    await store.set(id, makeSession({ n: 1 }));
+    await store.destroy(id);
+    const refused = new Promise((resolve) => store.once('refused', resolve));
+    await store.set(id, makeSession({ n: 2 }));
+    await refused;
+    expect(recentOf(store).size).toBe(0);
+  });
+
+  it('close() keeps no plaintext, not even of a get() still in flight', async () => {
+    const { store, collection } = oneConnectionStore(makeAdapter());
+    const [a, b] = [sid(), sid()];
+    await store.set(a, makeSession({ n: 1 }));
+    await store.set(b, makeSession({ n: 2 }));
+    const docs = await (await collection()).find({}).toArray();
+    expect(docs.map((d) => recentOf(store).recall(d._id as unknown as string, d.session as string))).toEqual([expect.anything(), expect.anything()]);
+    const reading = store.get(a).catch(() => null); // may end as "the store is closed"
+    await store.close();
+    await reading;
+    for (const d of docs) expect(recentOf(store).recall(d._id as unknown as string, d.session as string)).toBeUndefined();
   });
 });
 

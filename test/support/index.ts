@@ -19,3 +19,4 @@ export * from './replica-set';
 export * from './session';
 export * from './store';
 export * from './traffic-app';
+export * from './warnings';
