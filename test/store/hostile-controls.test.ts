@@ -65,7 +65,7 @@ describe('hashSessionIds: a hashed _id from a dump is not a session id', () => {
     const { store, collection } = makeStore({ hashSessionIds: { migrate: true } });
     const victim = sid('victim');
     await store.set(victim, makeSession({ hostileUser: 'victim' }));
-    const dumped = (await (await collection()).find({}).toArray()).map((d) => d._id as string);
+    const dumped = (await (await collection()).find({}).toArray()).map((d) => String(d._id));
     expect(dumped).toEqual([sha256(victim)]);
     const [replayed] = dumped;
     const before = await (await collection()).findOne({ _id: replayed as never });
@@ -268,7 +268,12 @@ describe('inspecting the store shows no secret', () => {
         const b = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
         return void out.push(b.toString('utf8'), b.toString('hex'), b.toString('base64'));
       }
-      if (v instanceof Map) for (const [k, x] of v) (visit(k, depth + 1), visit(x, depth + 1));
+      if (v instanceof Map) {
+        for (const [k, x] of v) {
+          visit(k, depth + 1);
+          visit(x, depth + 1);
+        }
+      }
       if (v instanceof Set) for (const x of v) visit(x, depth + 1);
       for (const key of Object.keys(v)) visit((v as Record<string, unknown>)[key], depth + 1);
     };
