@@ -14,16 +14,23 @@ export class Refusals {
   ) {}
 
   /**
-   * An upsert whose guard failed, so MongoDB tried to insert a second document with this _id. Undefined when
-   * no document has that _id: the duplicate key came from elsewhere (another unique index), not the guard.
+   * An upsert that failed with a duplicate key: when the guard refused the document, MongoDB tried to insert a
+   * second one with this _id. Undefined when the guard did not refuse it: the duplicate key came from elsewhere
+   * (another unique index), and is the caller's error.
    */
   async afterUpsert(collection: Coll, _id: string, now: Date): Promise<Outcome | undefined> {
     const doc = await collection.findOne({ _id });
     if (!doc) return undefined;
-    if (!doc.tombstone) return 'refused'; // past maxLifetime (or a createdAt that is not a date)
+    if (!doc.tombstone) return this.outlived(doc.createdAt, now) ? 'refused' : undefined;
     if (doc.expires instanceof Date && doc.expires > now) return 'refused';
     await collection.deleteOne({ _id, tombstone: true }, this.write); // an old tombstone refuses nothing
     return 'retry';
+  }
+
+  /** What writeGuard() refuses with maxLifetime: a createdAt too old, or not a date. */
+  private outlived(createdAt: unknown, now: Date): boolean {
+    if (this.expiry.maxLifetimeMs <= 0 || createdAt === undefined) return false;
+    return !(createdAt instanceof Date) || this.expiry.outlived(createdAt, now);
   }
 
   /** A touch that matched nothing: with destroyGrace, a tombstone means the touch was refused. */
