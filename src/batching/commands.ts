@@ -127,8 +127,12 @@ export async function touchBatch(collection: Coll, entries: Entry<Touch, boolean
   for (const e of entries) touchOne(collection, e.arg, w).then(e.resolve, e.reject);
 }
 
+// A tombstone (destroyGrace) is no session to any instance: destroying its id again, from an instance without
+// destroyGrace during a rolling deploy say, must not lift it before its time.
+const sessionWithId = (_id: string): Filter<SessionDocument> => ({ _id, tombstone: { $exists: false } });
+
 export async function deleteOne(collection: Coll, _id: string, w: WriteOptions): Promise<void> {
-  await collection.deleteOne({ _id }, w);
+  await collection.deleteOne(sessionWithId(_id), w);
 }
 
 export async function deleteBatch(collection: Coll, entries: Entry<undefined, void>[], w: WriteOptions): Promise<void> {
@@ -136,7 +140,7 @@ export async function deleteBatch(collection: Coll, entries: Entry<undefined, vo
   let failed: Set<number> | null = null;
   try {
     await collection.bulkWrite(
-      entries.map((e) => ({ deleteOne: { filter: { _id: e._id } } })),
+      entries.map((e) => ({ deleteOne: { filter: sessionWithId(e._id) } })),
       { ...w, ordered: false },
     );
   } catch (err) {

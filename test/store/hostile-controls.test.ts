@@ -240,6 +240,7 @@ describe('tombstones, whatever the options of the instance reading them', () => 
     expect(await older.ids()).toEqual([]);
     await older.set(id, makeSession({ n: 2 }));
     await older.touch(id, makeSession({ n: 2 }));
+    await older.destroy(id);
     expect(await (await collection()).findOne({ _id: id as never })).toEqual(tombstone);
     expect(await graceful.get(id)).toBeNull();
   });
@@ -298,6 +299,7 @@ describe('inspecting the store shows no secret', () => {
     await Promise.all([store.get(id), store.get(sid())]);
     const views: Array<[string, string]> = [
       ['inspect', inspect(store, { depth: Infinity, showHidden: true, getters: true })],
+      ['inspect without custom inspectors', inspect(store, { depth: Infinity, showHidden: true, customInspect: false })],
       ['%o', format('%o', store)],
       ['%O', format('%O', store)],
       ['JSON.stringify', JSON.stringify(store) ?? ''],
