@@ -90,11 +90,18 @@ export class Writes<T extends SessionData> {
 
   /**
    * Deletes the session, or with destroyGrace replaces it with a tombstone. Only a stored document becomes
-   * one: destroying ids that never existed (any anonymous client can ask to log out) writes nothing.
+   * one (or, with `stored`, a session known to exist under its plain id): destroying ids that never existed
+   * (any anonymous client can ask to log out) writes nothing.
    */
-  async destroy(collection: Coll, _id: string, now: Date): Promise<void> {
+  async destroy(collection: Coll, _id: string, now: Date, stored = false): Promise<void> {
     const tombstone = this.parts.expiry.tombstone(now);
     if (!tombstone) return this.parts.batcher.remove(collection, _id);
-    await collection.replaceOne({ _id }, tombstone as unknown as SessionDocument, this.parts.write);
+    await collection.replaceOne({ _id }, tombstone as unknown as SessionDocument, { ...this.parts.write, upsert: stored });
+  }
+
+  /** hashSessionIds.migrate: deletes the document under the plain id; true when there was one. */
+  async removePlain(collection: Coll, plainId: string): Promise<boolean> {
+    const filter = { _id: plainId, tombstone: { $exists: false as const } };
+    return (await collection.deleteOne(filter, this.parts.write)).deletedCount > 0;
   }
 }

@@ -114,6 +114,23 @@ describe('hashSessionIds: a hashed _id from a dump is not a session id', () => {
   });
 });
 
+describe('hashSessionIds with migrate and destroyGrace', () => {
+  it('a late save of a session not moved yet, loaded before its logout, stores nothing', async () => {
+    const { dbName, collection } = makeStore();
+    const id = sid('unmoved');
+    await makeStore({ dbName }).store.set(id, makeSession({ hostileUser: 'frank' }));
+    const { store } = makeStore({ dbName, hashSessionIds: { migrate: true }, destroyGrace: 60 });
+    const refused: unknown[][] = [];
+    store.on('refused', (...args: unknown[]) => refused.push(args));
+    const loaded = await store.get(id); // the slow request
+    await store.destroy(id); // the logout
+    await store.set(id, Object.assign(loaded!, { hostileHits: 1 })); // the slow request ends
+    expect(await store.get(id)).toBeNull();
+    expect(await (await collection()).find({ session: { $exists: true } }).toArray()).toEqual([]);
+    expect(refused).toEqual([[sha256(id), 'set']]);
+  });
+});
+
 describe('hashSessionIds: every id the store hands out can be used', () => {
   it('storedId(sid) says which listed session is the caller’s; destroyStored() ends a listed one', async () => {
     const { store } = makeStore({ hashSessionIds: { secret: 'pepper-0123456789abcdef0123456789' }, userId: userOf, destroyGrace: 60 });
