@@ -129,7 +129,7 @@ export async function touchBatch(collection: Coll, entries: Entry<Touch, boolean
 
 // A tombstone (destroyGrace) is no session to any instance: destroying its id again, from an instance without
 // destroyGrace during a rolling deploy say, must not lift it before its time.
-const sessionWithId = (_id: string): Filter<SessionDocument> => ({ _id, tombstone: { $exists: false } });
+export const sessionWithId = (_id: string): Filter<SessionDocument> => ({ _id, tombstone: { $exists: false } });
 
 export async function deleteOne(collection: Coll, _id: string, w: WriteOptions): Promise<void> {
   await collection.deleteOne(sessionWithId(_id), w);

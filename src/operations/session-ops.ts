@@ -132,10 +132,7 @@ export class SessionOps<T extends SessionData> {
     const plainId = ids.plainId(sid);
     this.p.codec.forget(_id);
     if (plainId) this.p.codec.forget(plainId);
-    // A session not moved yet is written under the hashed id by its next set(): with destroyGrace, that is
-    // where its tombstone goes, so the plain document goes first.
-    const movedOut = plainId !== undefined && (await writes.removePlain(collection, plainId));
-    await writes.destroy(collection, _id, now, movedOut);
+    await writes.destroy(collection, _id, now, plainId);
     this.p.emit('destroy', ids.shown(sid, _id));
   }
 }

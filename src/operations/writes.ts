@@ -4,7 +4,7 @@ import type { SessionData } from 'express-session';
 import type { CommandBatcher } from '../batching/command-batcher';
 import type { Update } from '../batching/commands';
 import type { Coll } from '../batching/coalescer';
-import type { WriteOptions } from '../batching/commands';
+import { sessionWithId, type WriteOptions } from '../batching/commands';
 import { isDuplicateKey } from '../batching/driver-errors';
 import type { SessionCodec } from '../document/codec';
 import type { SessionDocument } from '../document/types';
@@ -89,19 +89,21 @@ export class Writes<T extends SessionData> {
   }
 
   /**
-   * Deletes the session, or with destroyGrace replaces it with a tombstone. Only a stored document becomes
-   * one (or, with `stored`, a session known to exist under its plain id): destroying ids that never existed
-   * (any anonymous client can ask to log out) writes nothing.
+   * Deletes the session, or with destroyGrace replaces it with a tombstone; `plainId`: while migrating, the
+   * plain id it may still be stored under, in the same command when nothing is left behind. Only a stored
+   * session becomes a tombstone: destroying ids that never existed (any anonymous client can ask to log out)
+   * writes nothing.
    */
-  async destroy(collection: Coll, _id: string, now: Date, stored = false): Promise<void> {
-    const tombstone = this.parts.expiry.tombstone(now);
-    if (!tombstone) return this.parts.batcher.remove(collection, _id);
-    await collection.replaceOne({ _id }, tombstone as unknown as SessionDocument, { ...this.parts.write, upsert: stored });
-  }
-
-  /** hashSessionIds.migrate: deletes the document under the plain id; true when there was one. */
-  async removePlain(collection: Coll, plainId: string): Promise<boolean> {
-    const filter = { _id: plainId, tombstone: { $exists: false as const } };
-    return (await collection.deleteOne(filter, this.parts.write)).deletedCount > 0;
+  async destroy(collection: Coll, _id: string, now: Date, plainId?: string): Promise<void> {
+    const { expiry, batcher, write } = this.parts;
+    const tombstone = expiry.tombstone(now);
+    if (!tombstone && plainId === undefined) return batcher.remove(collection, _id);
+    if (!tombstone) {
+      await collection.bulkWrite([_id, plainId!].map((id) => ({ deleteOne: { filter: sessionWithId(id) } })), { ...write, ordered: false });
+      return;
+    }
+    // A session not moved yet is written under the hashed id by its next set(): its tombstone goes there.
+    const movedOut = plainId !== undefined && (await collection.deleteOne(sessionWithId(plainId), write)).deletedCount > 0;
+    await collection.replaceOne({ _id }, tombstone as unknown as SessionDocument, { ...write, upsert: movedOut });
   }
 }
