@@ -1,6 +1,6 @@
 // Sessions per user: each login records whose session it is (the `userId` option), so a user can see their
-// devices and log out everywhere else, and a tombstone (`destroyGrace`) stops a request still in flight on
-// an ended session from writing it back.
+// devices, end one of them or all the others, and a tombstone (`destroyGrace`) stops a request still in flight
+// on an ended session from writing it back. Session ids are stored hashed (`hashSessionIds`).
 //   npx tsx examples/sessions-per-user.ts
 // Listed sessions carry the id the store keeps (hashed with `hashSessionIds`): `store.storedId(req.sessionID)` says
 // which one is this browser's, and `store.destroyStored(id)` ends one of them.
@@ -25,6 +25,7 @@ const store = MongoStore.create({
   collectionName: 'sessions_per_user',
   userId: (s) => s.account,
   destroyGrace: 60,
+  hashSessionIds: { secret: process.env.SESSION_ID_PEPPER ?? 'example-pepper-change-me' },
 });
 store.on('refused', (sid: string, what: string) => console.log(JSON.stringify({ refused: what, sid })));
 
