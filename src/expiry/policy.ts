@@ -66,7 +66,8 @@ export class ExpiryPolicy {
    */
   isLive(doc: { expires?: unknown; tombstone?: unknown; createdAt?: unknown }, now: Date): boolean {
     if ('tombstone' in doc) return false;
-    if (this.options.maxLifetimeMs > 0 && doc.createdAt instanceof Date && !this.youngEnough(doc.createdAt, now)) return false;
+    // As createdAfter(): a createdAt that is not a date (only someone writing the collection puts one there) is past it.
+    if (this.options.maxLifetimeMs > 0 && 'createdAt' in doc && !(doc.createdAt instanceof Date && this.youngEnough(doc.createdAt, now))) return false;
     if (!('expires' in doc)) return true;
     const { expires } = doc;
     return expires instanceof Date && expires.getTime() > now.getTime();

@@ -201,6 +201,18 @@ describe('maxLifetime: a session that outlived its lifetime never comes back', (
   });
 });
 
+describe('maxLifetime: a creation date planted by someone writing the collection', () => {
+  it('a createdAt that is not a date makes the session gone for every method, never immortal', async () => {
+    const { store, collection } = makeStore({ maxLifetime: 3600, autoRemove: 'disabled' });
+    const id = sid();
+    await store.set(id, makeSession({ n: 1 }));
+    await (await collection()).updateOne({ _id: id as never }, { $set: { createdAt: 'forever' } });
+    expect(await store.get(id)).toBeNull();
+    expect(await store.ids()).toEqual([]);
+    expect(await store.length()).toBe(0);
+  });
+});
+
 describe('one command per call, whatever the controls', () => {
   /** The commands each call sends: set (new), get, set (existing), touch, destroy. */
   async function commandsPerCall(options: Partial<ConnectMongoOptions>): Promise<string[][]> {
