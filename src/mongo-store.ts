@@ -3,6 +3,7 @@
 //   expiry/      ttl, autoRemove, autoRemoveInterval (and the removed createAutoRemoveIdx)
 //   document/    stringify, serialize, unserialize, transformId, timestamps, touchAfter, crypto, cryptoAdapter
 // and batching/ sends get/set/touch/destroy to the collection, merging concurrent ones into one command.
+import { inspect } from 'node:util';
 import { Store, type SessionData } from 'express-session';
 import type { Collection } from 'mongodb';
 import { CommandBatcher } from './batching/command-batcher';
@@ -21,6 +22,7 @@ import { resolveExpiryOptions, type ExpiryOptions } from './expiry/options';
 import { ExpiryPolicy } from './expiry/policy';
 import { Sweeper } from './expiry/sweeper';
 import { Reencryption, type ReencryptOptions, type ReencryptProgress } from './operations/reencrypt';
+import { markRead, readMarkOf } from './operations/read-marks';
 import { SessionOps } from './operations/session-ops';
 import { Writes } from './operations/writes';
 import { ByUser, assertUserId, type UserSession } from './queries/by-user';
@@ -53,6 +55,7 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
     // Every option is checked before anything is opened, so a bad option leaves nothing behind.
     const expiry = resolveExpiryOptions(options);
     const documents = resolveDocumentOptions<T>(options);
+    this.sessionIds = new SessionIds(options);
     this.expiry = new ExpiryPolicy(expiry);
     this.sweeper = new Sweeper(expiry);
     this.codec = new SessionCodec<T>(documents, (id) => void this.emit('decryptError', id));
@@ -69,7 +72,6 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
     this.writes = new Writes<T>({ codec, updates, expiry: this.expiry, batcher, write, userId: documents.userId });
     this.listing = new Listing<T>(this.expiry, codec);
     this.byUser = documents.userId ? new ByUser(this.expiry, write) : null;
-    this.sessionIds = new SessionIds(documents);
     // Looked up per call, so an app that wraps store.emit (to log events, say) sees every event.
     const emit = (event: string, ...args: unknown[]) => void this.emit(event, ...args);
     const parts = { ids: this.sessionIds, codec, updates, expiry: this.expiry, batcher, writes: this.writes, emit };
@@ -164,8 +166,45 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
   /** Ends every live session of a user, but `except` (a session id) if given; resolves how many ended. */
   async destroyByUser(userId: string, { except }: { except?: string } = {}): Promise<number> {
     assertUserId(userId);
-    const exceptId = except === undefined ? undefined : this.sessionIds.storageId(except);
-    return this.usersPart().destroy(await this.collection(), userId, exceptId);
+    const exceptIds = except === undefined ? [] : this.sessionIds.keptIds(except);
+    return this.usersPart().destroy(await this.collection(), userId, exceptIds);
+  }
+
+  /**
+   * The id ids(), entries() and sessionsByUser() list this session under (with hashSessionIds, its hash):
+   * `s.id === store.storedId(req.sessionID)` tells the caller's own session apart.
+   */
+  storedId(sid: string): string {
+    return this.sessionIds.storageId(sid);
+  }
+
+  /**
+   * Ends the session listed under `id` by ids(), entries() or sessionsByUser(). Takes the stored id, never a
+   * cookie's session id: check that the caller may end it (e.g. that sessionsByUser() of its user lists it).
+   */
+  destroyStored(id: string): Promise<void> {
+    return this.ops.destroyStored(id);
+  }
+
+  /**
+   * express-session turns what get() returned into req.session here. What get() saw of the stored document
+   * (its creation date, whether it was still under its plain id) goes along, out of sight, so that the
+   * request's own set() and touch() can honour maxLifetime and hashSessionIds.migrate.
+   */
+  override createSession(req: Parameters<Store['createSession']>[0], session: SessionData): ReturnType<Store['createSession']> {
+    const created = super.createSession(req, session);
+    const mark = readMarkOf(session);
+    if (mark) markRead(created, mark);
+    return created;
+  }
+
+  /** What logging the store shows: nothing it holds (secrets, the client, sessions), at any depth. */
+  [inspect.custom](): string {
+    return `MongoStore { closed: ${this.closing !== null} }`;
+  }
+
+  toJSON(): { closed: boolean } {
+    return { closed: this.closing !== null };
   }
 
   /** Re-encrypts every session still under an older secret (or unbound), in resumable batches. */

@@ -194,6 +194,27 @@ describe('updates and upserts', () => {
     expect(generated.upsertedId).toBeInstanceOf(ObjectId);
   });
 
+  it('applies a pipeline update ($set/$unset stages, $literal, $ifNull, $min, $add, $$NOW), upserting too', async () => {
+    const c = db.collection('pipeline_updates');
+    const created = new Date('2026-01-01T00:00:00Z');
+    const asked = new Date('2026-03-01T00:00:00Z');
+    const pipeline = (createdAt: Date) => [
+      { $set: { s: { $literal: { path: '$x', nested: { v: '$$NOW' } } }, gone: 1, createdAt: { $ifNull: ['$createdAt', { $literal: createdAt }] }, at: '$$NOW' } },
+      { $unset: ['gone'] },
+      { $set: { expires: { $min: [{ $literal: asked }, { $add: ['$createdAt', 86_400_000] }] } } },
+    ];
+    const before = Date.now();
+    const upserted = await c.updateOne({ _id: 'p1', t: { $exists: false } } as Document, pipeline(created), { upsert: true });
+    expect(upserted.upsertedId).toBe('p1');
+    const doc = await c.findOne({ _id: 'p1' } as Document);
+    expect(doc).toMatchObject({ _id: 'p1', s: { path: '$x', nested: { v: '$$NOW' } }, createdAt: created, expires: new Date('2026-01-02T00:00:00Z') });
+    expect(doc).not.toHaveProperty('gone');
+    expect((doc!.at as Date).getTime()).toBeGreaterThanOrEqual(before - 1000);
+    // An existing createdAt wins over the one in the pipeline; the earlier date wins in $min.
+    await c.updateOne({ _id: 'p1' } as Document, pipeline(new Date('2026-02-20T00:00:00Z')));
+    expect(await c.findOne({ _id: 'p1' } as Document)).toMatchObject({ createdAt: created, expires: new Date('2026-01-02T00:00:00Z') });
+  });
+
   it('applies $unset, $inc, replacement and multi updates', async () => {
     const c = db.collection('updates');
     await c.insertMany([{ _id: 1, a: 1, b: 1 }, { _id: 2, a: 1, b: 2 }, { _id: 3, a: 2 }] as Document[]);

@@ -1,7 +1,7 @@
 // The commands behind get/set/touch/destroy: one session alone (findOne, updateOne, deleteOne) or a batch
 // in one command (find {_id: {$in}}, an unordered bulkWrite). Retryable reads and writes stay: everything goes
 // through the driver's own methods.
-import type { AnyBulkWriteOperation, Filter, UpdateFilter, WriteConcernSettings } from 'mongodb';
+import type { AnyBulkWriteOperation, Document, Filter, UpdateFilter, WriteConcernSettings } from 'mongodb';
 import { debug } from '../debug';
 import type { SessionDocument } from '../document/types';
 import type { Coll, Entry } from './coalescer';
@@ -9,6 +9,8 @@ import { failedStatements, isDuplicateKey } from './driver-errors';
 import { decodeSlot } from './turns';
 
 export type Update = UpdateFilter<SessionDocument>;
+/** An update as sent: operators, or a pipeline (maxLifetime's cap, see expiry/lifetime.ts). */
+export type SentUpdate = Update | Document[];
 /** Options of every write command: the store's writeOperationOptions, as connect-mongo passes them. */
 export type WriteOptions = { writeConcern?: WriteConcernSettings };
 
@@ -19,7 +21,7 @@ export const READ_OPTIONS = { fieldsAsRaw: Object.create(null) as Record<string,
 
 /** What set() sends: the whole-document update, and a filter that may refuse it (tombstones, maxLifetime). */
 export interface Upsert {
-  update: Update;
+  update: SentUpdate;
   guard?: Filter<SessionDocument>;
 }
 
@@ -29,7 +31,7 @@ const upsertFilter = (_id: string, guard: Filter<SessionDocument> | undefined): 
 /** What touch() sends: the live-session filter and the update extending expiry. */
 export interface Touch {
   filter: Filter<SessionDocument>;
-  update: Update;
+  update: SentUpdate;
 }
 
 export async function findOne(collection: Coll, _id: string): Promise<SessionDocument | null> {
@@ -125,8 +127,12 @@ export async function touchBatch(collection: Coll, entries: Entry<Touch, boolean
   for (const e of entries) touchOne(collection, e.arg, w).then(e.resolve, e.reject);
 }
 
+// A tombstone (destroyGrace) is no session to any instance: destroying its id again, from an instance without
+// destroyGrace during a rolling deploy say, must not lift it before its time.
+export const sessionWithId = (_id: string): Filter<SessionDocument> => ({ _id, tombstone: { $exists: false } });
+
 export async function deleteOne(collection: Coll, _id: string, w: WriteOptions): Promise<void> {
-  await collection.deleteOne({ _id }, w);
+  await collection.deleteOne(sessionWithId(_id), w);
 }
 
 export async function deleteBatch(collection: Coll, entries: Entry<undefined, void>[], w: WriteOptions): Promise<void> {
@@ -134,7 +140,7 @@ export async function deleteBatch(collection: Coll, entries: Entry<undefined, vo
   let failed: Set<number> | null = null;
   try {
     await collection.bulkWrite(
-      entries.map((e) => ({ deleteOne: { filter: { _id: e._id } } })),
+      entries.map((e) => ({ deleteOne: { filter: sessionWithId(e._id) } })),
       { ...w, ordered: false },
     );
   } catch (err) {

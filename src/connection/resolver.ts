@@ -8,6 +8,8 @@ import { optionError } from '../errors';
 
 const noop = () => {};
 
+// Whatever leads to the client (which holds the connection string's password) sits in #private fields: an
+// app that logs or walks the store cannot reach it.
 export class ConnectionResolver<TSchema extends Document> {
   private readonly collectionName: string;
   private readonly dbName: string | undefined;
@@ -19,17 +21,17 @@ export class ConnectionResolver<TSchema extends Document> {
   /** Set on the store's collection object, so that every read of the store goes there. */
   private readonly readPreference: ReadPreferenceLike;
   /** The collection as the client sees it (its own read preference), for `collectionP`. */
-  private plain: Collection<TSchema> | null = null;
-  private readonly acquire: () => Promise<MongoClientLike>;
+  #plain: Collection<TSchema> | null = null;
+  readonly #acquire: () => Promise<MongoClientLike>;
   /** Connect + prepare in flight or done. A failed attempt is dropped so that the next call retries. */
-  private pending: Promise<Collection<TSchema>> | null = null;
+  #pending: Promise<Collection<TSchema>> | null = null;
   /** The collection once connected and prepared: lets each operation skip awaiting `pending` again. */
-  private connected: Collection<TSchema> | null = null;
+  #connected: Collection<TSchema> | null = null;
   /** The client of the last successful attempt: the one close() closes. */
-  private client: MongoClientLike | null = null;
+  #client: MongoClientLike | null = null;
   /** A client whose connect() is in flight: close() aborts it instead of waiting out server selection. */
-  private connecting: MongoClientLike | null = null;
-  private readonly fallbackClient: (() => Promise<MongoClientLike | null>) | null;
+  #connecting: MongoClientLike | null = null;
+  readonly #fallbackClient: (() => Promise<MongoClientLike | null>) | null;
   /** The hosts of the client last tried, for error messages. */
   private address = '';
 
@@ -58,7 +60,7 @@ export class ConnectionResolver<TSchema extends Document> {
       // Parsing the URL now turns a malformed connection string into a construction-time error.
       let first: MongoClient | null = openClient(mongoUrl, mongoOptions);
       this.address = clientAddress(first);
-      this.acquire = async () => {
+      this.#acquire = async () => {
         const client = first ?? new MongoClient(mongoUrl, mongoOptions);
         first = null;
         try {
@@ -70,51 +72,51 @@ export class ConnectionResolver<TSchema extends Document> {
         }
         return client;
       };
-      this.fallbackClient = null;
+      this.#fallbackClient = null;
     } else if (options.clientPromise !== undefined) {
       const promise = Promise.resolve(options.clientPromise);
       promise.catch(noop); // its rejection surfaces through collection(), never as an unhandled rejection
-      this.acquire = () => promise;
-      this.fallbackClient = () => promise.then((c) => (clientProblem(c) ? null : c), () => null);
+      this.#acquire = () => promise;
+      this.#fallbackClient = () => promise.then((c) => (clientProblem(c) ? null : c), () => null);
     } else {
       const client = options.client as MongoClientLike;
       this.address = clientAddress(client);
       // Connected explicitly (a no-op once connected): a client whose first connect failed stays closed
       // in driver 7, and only connect() brings it back; a failure here is retried by the next call.
-      this.acquire = async () => {
+      this.#acquire = async () => {
         if (typeof client.connect === 'function') await this.connectClient(client);
         return client;
       };
-      this.fallbackClient = async () => client;
+      this.#fallbackClient = async () => client;
     }
   }
 
   /** collection(), but with the client's own read preference (connect-mongo's `collectionP`). */
   async clientCollection(): Promise<Collection<TSchema>> {
     await this.collection();
-    return this.plain!;
+    return this.#plain!;
   }
 
   /** The collection when connected and prepared, else null (then call collection()). */
   get ready(): Collection<TSchema> | null {
-    return this.connected;
+    return this.#connected;
   }
 
   /** The sessions collection, connecting (and preparing it) on first use or after a failed attempt. */
   collection(): Promise<Collection<TSchema>> {
-    if (!this.pending) {
+    if (!this.#pending) {
       const attempt = this.connect();
-      this.pending = attempt;
+      this.#pending = attempt;
       attempt.then(
         (collection) => {
-          if (this.pending === attempt) this.connected = collection;
+          if (this.#pending === attempt) this.#connected = collection;
         },
         () => {
-          if (this.pending === attempt) this.pending = null;
+          if (this.#pending === attempt) this.#pending = null;
         },
       );
     }
-    return this.pending;
+    return this.#pending;
   }
 
   /** One line for the 'error' event: where the store tried to connect, and why that failed. */
@@ -123,25 +125,25 @@ export class ConnectionResolver<TSchema extends Document> {
   }
 
   private async connectClient(client: MongoClientLike): Promise<void> {
-    this.connecting = client;
+    this.#connecting = client;
     const stopWatching = this.onUnreachable ? watchFirstChecks(client, this.onUnreachable) : null;
     this.onUnreachable = null;
     try {
       await client.connect();
     } finally {
       stopWatching?.();
-      if (this.connecting === client) this.connecting = null;
+      if (this.#connecting === client) this.#connecting = null;
     }
   }
 
   private async connect(): Promise<Collection<TSchema>> {
-    const client = await this.acquire();
+    const client = await this.#acquire();
     const problem = clientProblem(client, true);
     if (problem) throw optionError(`connect-mongo: option \`clientPromise\` ${problem}`);
-    this.client = client;
+    this.#client = client;
     // Typed by the app's driver; a client of another copy (Mongoose's) returns the same API at run time.
     const db = client.db(this.dbName);
-    this.plain = db.collection(this.collectionName) as Collection<TSchema>;
+    this.#plain = db.collection(this.collectionName) as Collection<TSchema>;
     const collection = db.collection(this.collectionName, { readPreference: this.readPreference }) as Collection<TSchema>;
     debug('connected to collection %s', this.collectionName);
     await this.prepare(collection);
@@ -156,10 +158,10 @@ export class ConnectionResolver<TSchema extends Document> {
    */
   async close(): Promise<void> {
     if (!this.closeClient) return; // the app owns the client, and whatever is in flight on it
-    const aborted = this.connecting;
+    const aborted = this.#connecting;
     if (aborted) await aborted.close().catch(noop);
-    if (this.pending) await this.pending.catch(noop);
-    const client = this.client ?? (this.fallbackClient ? await this.fallbackClient() : null);
+    if (this.#pending) await this.#pending.catch(noop);
+    const client = this.#client ?? (this.#fallbackClient ? await this.#fallbackClient() : null);
     if (client && client !== aborted) await client.close();
   }
 }

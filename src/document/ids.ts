@@ -12,9 +12,12 @@ export interface HashSessionIdsOptions {
 
 export type HashSessionIds = boolean | HashSessionIdsOptions;
 
+/** What every hashed `_id` looks like: SHA-256 or HMAC-SHA-256 in lowercase hex. */
+const HASH_SHAPE = /^[0-9a-f]{64}$/;
+
 interface IdOptions {
-  transformId: ((sid: string) => string) | undefined;
-  hashSessionIds: HashSessionIds | undefined;
+  transformId?: (sid: string) => string;
+  hashSessionIds?: HashSessionIds;
 }
 
 export class SessionIds {
@@ -23,6 +26,7 @@ export class SessionIds {
   /** Whether plain-id documents are still read (hashSessionIds.migrate). */
   readonly migrating: boolean;
 
+  /** Keeps the `secret` only inside the hash function: nothing reachable from the store holds it. */
   constructor({ transformId, hashSessionIds }: IdOptions) {
     this.transformId = transformId;
     const hashing = hashSessionIds === true || typeof hashSessionIds === 'object';
@@ -53,9 +57,21 @@ export class SessionIds {
     return id;
   }
 
-  /** While migrating: the plain `_id` a session may still be stored under; else undefined. */
-  legacyId(sid: string): string | undefined {
-    return this.migrating ? sid : undefined;
+  /**
+   * While migrating: the plain `_id` a session may still be stored under; else undefined. Never for an id
+   * shaped like a hash (64 hex digits): every `_id` written under a hashed id has that shape, so a hashed
+   * `_id` read from a dump and sent back as a cookie cannot reach the session stored under it. (A plain
+   * session id of that shape is not migrated: its user signs in again.)
+   */
+  plainId(sid: string): string | undefined {
+    return this.migrating && !HASH_SHAPE.test(sid) ? sid : undefined;
+  }
+
+  /** The `_id`s of this session's document that destroyByUser's `except` keeps (both while migrating). */
+  keptIds(sid: string): string[] {
+    const plainId = this.plainId(sid);
+    const _id = this.storageId(sid);
+    return plainId === undefined ? [_id] : [_id, plainId];
   }
 
   /** What debug output and events show for a session: its id, or the hashed id when ids are hashed. */

@@ -98,7 +98,6 @@ export interface ResolvedDocumentOptions<T extends SessionData> {
   /** The user's own serialize, whose errors reach the caller as they are. */
   userSerialize: ((session: T) => unknown) | undefined;
   userId: ((session: T) => string | undefined) | undefined;
-  hashSessionIds: HashSessionIds | undefined;
   serializeFn: (session: T) => unknown;
   unserializeFn: (payload: unknown) => unknown;
   /** Created once per store: adapters derive their keys once. */
@@ -128,7 +127,6 @@ export function resolveDocumentOptions<T extends SessionData>(options: Serialize
     transformId: options.transformId,
     userSerialize,
     userId: options.userId,
-    hashSessionIds: options.hashSessionIds,
     adapter,
   };
   if (options.serialize || options.unserialize) {

@@ -13,8 +13,6 @@ export const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
 export interface ExtraFields {
   /** With the userId option: the id, or undefined to remove it. */
   userId?: { value: string | undefined };
-  /** maxLifetime needs the creation date even without timestamps. */
-  createdAt?: boolean;
 }
 
 export class DocumentUpdates {
@@ -31,7 +29,7 @@ export class DocumentUpdates {
     const $set: Partial<SessionDocument> = { session: payload, expires };
     if (this.touchAfterMs > 0) $set.lastModified = now;
     const update: UpdateFilter<SessionDocument> = { $set };
-    if (this.timestamps || extra?.createdAt) update.$setOnInsert = { createdAt: now };
+    if (this.timestamps) update.$setOnInsert = { createdAt: now };
     if (this.timestamps) update.$currentDate = { updatedAt: true };
     if (extra?.userId) {
       if (extra.userId.value === undefined) update.$unset = { userId: '' };

@@ -21,7 +21,7 @@ export class ExpiryPolicy {
    */
   expiresFor(session: unknown, now: Date, sid: string): Date | null {
     const expires = this.uncapped(session, now, sid);
-    // A new document starts its maxLifetime now; an existing one is capped by writeGuard() and capFor().
+    // A new document starts its maxLifetime now; an existing one is capped by the write (see lifetime.ts).
     const limit = this.options.maxLifetimeMs;
     return expires && limit > 0 && expires.getTime() > now.getTime() + limit ? new Date(now.getTime() + limit) : expires;
   }
@@ -50,8 +50,8 @@ export class ExpiryPolicy {
 
   /** Matches documents that are not expired, so reads never depend on the TTL monitor having run. */
   liveFilter(now: Date): LiveFilter {
-    const live: LiveFilter = { $or: [{ expires: { $exists: false } }, { expires: { $gt: now } }] };
-    if (this.options.destroyGraceMs > 0) live.tombstone = { $exists: false };
+    // A tombstone is no session for every instance, with destroyGrace or not (rolling deploys mix them).
+    const live: LiveFilter = { $or: [{ expires: { $exists: false } }, { expires: { $gt: now } }], tombstone: { $exists: false } };
     if (this.options.maxLifetimeMs > 0) live.$and = [this.createdAfter(new Date(now.getTime() - this.options.maxLifetimeMs))];
     return live;
   }
@@ -66,8 +66,9 @@ export class ExpiryPolicy {
    * Date only ever matches Dates, so null or any other type is not live).
    */
   isLive(doc: { expires?: unknown; tombstone?: unknown; createdAt?: unknown }, now: Date): boolean {
-    if (this.options.destroyGraceMs > 0 && 'tombstone' in doc) return false;
-    if (this.options.maxLifetimeMs > 0 && doc.createdAt instanceof Date && !this.youngEnough(doc.createdAt, now)) return false;
+    if ('tombstone' in doc) return false;
+    // As createdAfter(): a createdAt that is not a date (only someone writing the collection puts one there) is past it.
+    if (this.options.maxLifetimeMs > 0 && 'createdAt' in doc && !(doc.createdAt instanceof Date && this.youngEnough(doc.createdAt, now))) return false;
     if (!('expires' in doc)) return true;
     const { expires } = doc;
     return expires instanceof Date && expires.getTime() > now.getTime();
@@ -78,21 +79,18 @@ export class ExpiryPolicy {
   }
 
   /**
-   * The extra filter an upsert or touch carries when a tombstone or maxLifetime may refuse it: no tombstone,
-   * and a creation date that leaves room for `expires`. Undefined when neither option is on.
+   * The filter set() adds to its upsert: no tombstone (whatever this instance's options), and with maxLifetime a
+   * session that has not outlived it. A document it refuses makes the upsert fail with a duplicate key.
    */
-  writeGuard(expires: Date): LiveFilter | undefined {
-    const { destroyGraceMs, maxLifetimeMs } = this.options;
-    if (destroyGraceMs <= 0 && maxLifetimeMs <= 0) return undefined;
-    const guard: LiveFilter = {};
-    if (destroyGraceMs > 0) guard.tombstone = { $exists: false };
-    if (maxLifetimeMs > 0) Object.assign(guard, this.createdAfter(new Date(expires.getTime() - maxLifetimeMs)));
+  writeGuard(now: Date): LiveFilter {
+    const guard: LiveFilter = { tombstone: { $exists: false } };
+    if (this.options.maxLifetimeMs > 0) Object.assign(guard, this.createdAfter(new Date(now.getTime() - this.options.maxLifetimeMs)));
     return guard;
   }
 
-  /** The latest `expires` maxLifetime allows for a session created at `createdAt`. */
-  capFor(createdAt: Date): Date {
-    return new Date(createdAt.getTime() + this.options.maxLifetimeMs);
+  /** Whether a session created at `createdAt` (when known) has outlived maxLifetime. */
+  outlived(createdAt: Date | undefined, now: Date): boolean {
+    return this.options.maxLifetimeMs > 0 && createdAt instanceof Date && !this.youngEnough(createdAt, now);
   }
 
   /** The tombstone that replaces a destroyed session with destroyGrace, or null when that is off. */
@@ -105,7 +103,12 @@ export class ExpiryPolicy {
     return this.options.disableTouch;
   }
 
-  get needsCreatedAt(): boolean {
-    return this.options.maxLifetimeMs > 0;
+  /** 0 when off. */
+  get maxLifetimeMs(): number {
+    return this.options.maxLifetimeMs;
+  }
+
+  get destroyGrace(): boolean {
+    return this.options.destroyGraceMs > 0;
   }
 }

@@ -1,15 +1,11 @@
-// What happens when a write's guard (see ExpiryPolicy.writeGuard) did not match: the id holds a tombstone,
-// the session has outlived maxLifetime, or maxLifetime caps `expires` below what the write asked for.
-import type { UpdateFilter } from 'mongodb';
+// What a write that matched nothing met: a tombstone (destroyGrace, written by this instance or another), a
+// session past maxLifetime, or nothing. Only reached when a write was refused, never on the usual path.
 import type { Coll } from '../batching/coalescer';
 import type { WriteOptions } from '../batching/commands';
-import type { SessionDocument } from '../document/types';
 import type { ExpiryPolicy } from './policy';
 
 /** 'refused': the write stored nothing, on purpose; 'retry': the obstacle is gone, send the write again. */
 export type Outcome = 'created' | 'updated' | 'touched' | 'refused' | 'retry' | 'gone';
-
-type Update = UpdateFilter<SessionDocument>;
 
 export class Refusals {
   constructor(
@@ -17,34 +13,30 @@ export class Refusals {
     private readonly write: WriteOptions,
   ) {}
 
-  /** An upsert whose guard failed, so MongoDB tried to insert a second document with this _id. */
-  async afterUpsert(collection: Coll, _id: string, update: Update, now: Date): Promise<Outcome> {
+  /**
+   * An upsert that failed with a duplicate key: when the guard refused the document, MongoDB tried to insert a
+   * second one with this _id. Undefined when the guard did not refuse it: the duplicate key came from elsewhere
+   * (another unique index), and is the caller's error.
+   */
+  async afterUpsert(collection: Coll, _id: string, now: Date): Promise<Outcome | undefined> {
     const doc = await collection.findOne({ _id });
-    if (!doc) return 'retry'; // removed in between
-    if (doc.tombstone) {
-      if (doc.expires instanceof Date && doc.expires > now) return 'refused';
-      await collection.deleteOne({ _id, tombstone: true }, this.write); // an old tombstone refuses nothing
-      return 'retry';
-    }
-    return (await this.capped(collection, doc, update, now)) ? 'updated' : 'refused';
+    if (!doc) return undefined;
+    if (!doc.tombstone) return this.outlived(doc.createdAt, now) ? 'refused' : undefined;
+    if (doc.expires instanceof Date && doc.expires > now) return 'refused';
+    await collection.deleteOne({ _id, tombstone: true }, this.write); // an old tombstone refuses nothing
+    return 'retry';
   }
 
-  /** A touch that matched nothing: gone, a tombstone, or a session whose expiry maxLifetime caps. */
-  async afterTouch(collection: Coll, _id: string, update: Update, now: Date): Promise<Outcome> {
-    const doc = await collection.findOne({ _id });
-    if (!doc) return 'gone';
-    if (doc.tombstone) return 'refused';
-    if (!this.expiry.isLive(doc, now)) return 'gone';
-    return (await this.capped(collection, doc, update, now)) ? 'touched' : 'gone';
+  /** What writeGuard() refuses with maxLifetime: a createdAt too old, or not a date. */
+  private outlived(createdAt: unknown, now: Date): boolean {
+    if (this.expiry.maxLifetimeMs <= 0 || createdAt === undefined) return false;
+    return !(createdAt instanceof Date) || this.expiry.outlived(createdAt, now);
   }
 
-  /** Applies `update` with `expires` capped at createdAt + maxLifetime; false when that moment has passed. */
-  private async capped(collection: Coll, doc: SessionDocument, update: Update, now: Date): Promise<boolean> {
-    if (!(doc.createdAt instanceof Date)) return false;
-    const cap = this.expiry.capFor(doc.createdAt);
-    if (cap <= now) return false;
-    const $set = { ...(update.$set as object), expires: cap };
-    const result = await collection.updateOne({ _id: doc._id, createdAt: doc.createdAt }, { ...update, $set }, this.write);
-    return result.matchedCount > 0 || !result.acknowledged;
+  /** A touch that matched nothing: with destroyGrace, a tombstone means the touch was refused. */
+  async afterTouch(collection: Coll, _id: string): Promise<Outcome> {
+    if (!this.expiry.destroyGrace) return 'gone';
+    const doc = await collection.findOne({ _id }, { projection: { tombstone: 1 } });
+    return doc?.tombstone ? 'refused' : 'gone';
   }
 }

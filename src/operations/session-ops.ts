@@ -4,11 +4,13 @@ import type { SessionData } from 'express-session';
 import type { CommandBatcher } from '../batching/command-batcher';
 import type { Coll } from '../batching/coalescer';
 import { debug } from '../debug';
+import { argumentError } from '../errors';
 import { assertSession, assertTouchable, type SessionCodec } from '../document/codec';
 import type { SessionIds } from '../document/ids';
 import type { Touchable } from '../document/types';
 import type { DocumentUpdates } from '../document/updates';
 import type { ExpiryPolicy } from '../expiry/policy';
+import { markRead, readMarkOf } from './read-marks';
 import type { Reencryption } from './reencrypt';
 import type { Writes } from './writes';
 
@@ -39,14 +41,20 @@ export class SessionOps<T extends SessionData> {
     // By _id alone (MongoDB's fastest plan; in a shared `$in` under load), then the expiry test here: the
     // same rule as liveFilter(), so an expired document the TTL monitor has not removed yet is never returned.
     let doc = await batcher.findById(collection, _id);
-    const legacy = doc ? undefined : ids.legacyId(sid);
-    if (legacy) doc = await batcher.findById(collection, legacy);
+    const plainId = doc ? undefined : ids.plainId(sid);
+    if (plainId) doc = await batcher.findById(collection, plainId);
     if (!doc || !expiry.isLive(doc, new Date())) return this.got(shown, null);
     let stalePlaintext: string | undefined;
     const onStale = this.p.reencryption ? (plaintext: string) => void (stalePlaintext = plaintext) : undefined;
     const session = await codec.decode(doc, { withLastModified: true, onStale, since });
     if (stalePlaintext !== undefined) await this.reencrypt(collection, doc._id, doc.session as string, stalePlaintext, since);
+    if (this.marksReads) markRead(session, { createdAt: doc.createdAt instanceof Date ? doc.createdAt : undefined, plainId: plainId !== undefined });
     return this.got(shown, session);
+  }
+
+  /** Whether set() and touch() need what get() saw (see read-marks.ts). */
+  private get marksReads(): boolean {
+    return this.p.expiry.maxLifetimeMs > 0 || this.p.ids.migrating;
   }
 
   private got(shown: string, session: T | null): T | null {
@@ -70,18 +78,20 @@ export class SessionOps<T extends SessionData> {
     assertSession(session);
     debug('set %s', shown);
     const now = new Date();
+    const mark = readMarkOf(session);
+    // Its request read it before the end of its lifetime; the document may be gone since: it must not return.
+    if (expiry.outlived(mark?.createdAt, now)) return void this.p.emit('refused', shown, 'set');
     const expires = expiry.expiresFor(session, now, sid);
     let update = expires && writes.upsertFor(_id, session, expires, now);
     if (update instanceof Promise) update = await update;
     const collection = await this.p.collection();
     if (!expires || !update) return this.destroyAt(collection, sid, now); // a ttl function said 0
-    const outcome = await writes.set(collection, _id, update, expires, now);
+    const outcome = await writes.set(collection, _id, update, now, mark?.createdAt);
     if (outcome === 'refused') {
       this.p.codec.forget(_id); // the plaintext just encrypted is of no stored session
       return void this.p.emit('refused', shown, 'set');
     }
-    const legacy = ids.legacyId(sid);
-    if (legacy) await this.p.batcher.remove(collection, legacy); // moved to the hashed id
+    if (mark?.plainId) await this.p.batcher.remove(collection, sid); // moved to the hashed id
     this.p.emit(outcome === 'created' ? 'create' : 'update', shown);
     this.p.emit('set', shown);
   }
@@ -99,9 +109,8 @@ export class SessionOps<T extends SessionData> {
     const expires = expiry.expiresFor(session, now, sid);
     const collection = await this.p.collection();
     if (!expires) return this.destroyAt(collection, sid, now);
-    let outcome = await writes.touch(collection, _id, expires, now);
-    const legacy = outcome === 'gone' ? ids.legacyId(sid) : undefined;
-    if (legacy) outcome = await writes.touch(collection, legacy, expires, now);
+    // A session get() found under its plain id is still there until its next set().
+    const outcome = await writes.touch(collection, readMarkOf(session)?.plainId ? sid : _id, expires, now);
     if (outcome === 'touched') this.p.emit('touch', shown, session);
     else if (outcome === 'refused') this.p.emit('refused', shown, 'touch');
     // Otherwise gone (logged out in parallel, or reaped): nothing to extend, and not an error.
@@ -114,18 +123,28 @@ export class SessionOps<T extends SessionData> {
     return this.destroyAt(await this.p.collection(), sid, new Date());
   }
 
+  /** Ends the session listed under `_id` by ids(), entries() or sessionsByUser(). */
+  async destroyStored(_id: string): Promise<void> {
+    if (typeof _id !== 'string' || _id.length === 0) throw argumentError('connect-mongo: `id` must be a non-empty string');
+    debug('destroy stored %s', _id);
+    const collection = await this.p.collection();
+    this.p.codec.forget(_id);
+    await this.p.writes.destroy(collection, _id, new Date());
+    this.p.emit('destroy', _id);
+  }
+
   private async destroyAt(collection: Coll, sid: string, now: Date): Promise<void> {
     const { ids, writes } = this.p;
     const _id = ids.storageId(sid);
-    const legacy = ids.legacyId(sid);
+    const plainId = ids.plainId(sid);
     const forget = () => {
       this.p.codec.forget(_id);
-      if (legacy) this.p.codec.forget(legacy);
+      if (plainId) this.p.codec.forget(plainId);
     };
     // Before, and again once deleted: a get() reading the session meanwhile cannot leave its plaintext behind.
     forget();
     try {
-      await Promise.all([writes.destroy(collection, _id, now), legacy && this.p.batcher.remove(collection, legacy)]);
+      await writes.destroy(collection, _id, now, plainId);
     } finally {
       forget();
     }

@@ -4,11 +4,12 @@ import type { SessionData } from 'express-session';
 import type { CommandBatcher } from '../batching/command-batcher';
 import type { Update } from '../batching/commands';
 import type { Coll } from '../batching/coalescer';
-import type { WriteOptions } from '../batching/commands';
+import { sessionWithId, type WriteOptions } from '../batching/commands';
 import { isDuplicateKey } from '../batching/driver-errors';
 import type { SessionCodec } from '../document/codec';
 import type { SessionDocument } from '../document/types';
 import type { DocumentUpdates, ExtraFields } from '../document/updates';
+import { cappedPipeline } from '../expiry/lifetime';
 import type { ExpiryPolicy } from '../expiry/policy';
 import { Refusals, type Outcome } from '../expiry/refusals';
 import { optionError } from '../errors';
@@ -48,48 +49,62 @@ export class Writes<T extends SessionData> {
 
   private extraFields(session: T): ExtraFields | undefined {
     const { userId } = this.parts;
-    const createdAt = this.parts.expiry.needsCreatedAt;
-    if (!userId && !createdAt) return undefined;
-    const extra: ExtraFields = { createdAt };
-    if (userId) {
-      const value = userId(session);
-      if (value !== undefined && (typeof value !== 'string' || value.length === 0)) {
-        throw optionError('connect-mongo: option `userId` must return a non-empty string or undefined');
-      }
-      extra.userId = { value };
+    if (!userId) return undefined;
+    const value = userId(session);
+    if (value !== undefined && (typeof value !== 'string' || value.length === 0)) {
+      throw optionError('connect-mongo: option `userId` must return a non-empty string or undefined');
     }
-    return extra;
+    return { userId: { value } };
   }
 
-  /** Upserts; with a tombstone or maxLifetime guard, a refused upsert is resolved (or retried once). */
-  async set(collection: Coll, _id: string, update: Update, expires: Date, now: Date): Promise<Outcome> {
-    const guard = this.parts.expiry.writeGuard(expires);
+  /**
+   * Upserts, unless the id holds a tombstone or a session past maxLifetime (then 'refused'; an expired
+   * tombstone is removed and the write sent once more). `createdAt`: the session's creation date as its
+   * request read it, kept if the document is gone meanwhile (see read-marks.ts); else now.
+   */
+  async set(collection: Coll, _id: string, update: Update, now: Date, createdAt = now): Promise<Outcome> {
+    const { expiry, batcher } = this.parts;
+    const limit = expiry.maxLifetimeMs;
+    const upsert = { update: limit > 0 ? cappedPipeline(update, createdAt, limit) : update, guard: expiry.writeGuard(now) };
     for (let attempt = 0; ; attempt++) {
       try {
-        return (await this.parts.batcher.upsert(collection, _id, { update, guard })) ? 'created' : 'updated';
+        return (await batcher.upsert(collection, _id, upsert)) ? 'created' : 'updated';
       } catch (err) {
-        if (!guard || !isDuplicateKey(err)) throw err;
-        const outcome = await this.refusals.afterUpsert(collection, _id, update, now);
+        if (!isDuplicateKey(err)) throw err;
+        const outcome = await this.refusals.afterUpsert(collection, _id, now);
+        if (outcome === undefined) throw err;
         if (outcome !== 'retry' || attempt > 0) return outcome === 'retry' ? 'refused' : outcome;
       }
     }
   }
 
-  /** Extends a live session's expiry; never an upsert, so a touch cannot bring a session back. */
+  /** Extends a live session's expiry (capped by maxLifetime); never an upsert, so a touch cannot bring a session back. */
   async touch(collection: Coll, _id: string, expires: Date, now: Date): Promise<Outcome> {
     const { expiry, updates, batcher } = this.parts;
-    const live = { _id, ...expiry.liveFilter(now) };
-    const guard = expiry.writeGuard(expires);
-    const update = updates.touchUpdate(expires, now);
-    const filter = guard ? { $and: [live, guard] } : live;
+    const filter = { _id, ...expiry.liveFilter(now) };
+    const touch = updates.touchUpdate(expires, now);
+    const limit = expiry.maxLifetimeMs;
+    const update = limit > 0 ? cappedPipeline(touch, now, limit) : touch;
     if (await batcher.touch(collection, _id, { filter, update })) return 'touched';
-    return guard ? this.refusals.afterTouch(collection, _id, update, now) : 'gone';
+    return this.refusals.afterTouch(collection, _id);
   }
 
-  /** Deletes the session, or with destroyGrace replaces it with a tombstone. */
-  async destroy(collection: Coll, _id: string, now: Date): Promise<void> {
-    const tombstone = this.parts.expiry.tombstone(now);
-    if (!tombstone) return this.parts.batcher.remove(collection, _id);
-    await collection.replaceOne({ _id }, tombstone as unknown as SessionDocument, { ...this.parts.write, upsert: true });
+  /**
+   * Deletes the session, or with destroyGrace replaces it with a tombstone; `plainId`: while migrating, the
+   * plain id it may still be stored under, in the same command when nothing is left behind. Only a stored
+   * session becomes a tombstone: destroying ids that never existed (any anonymous client can ask to log out)
+   * writes nothing.
+   */
+  async destroy(collection: Coll, _id: string, now: Date, plainId?: string): Promise<void> {
+    const { expiry, batcher, write } = this.parts;
+    const tombstone = expiry.tombstone(now);
+    if (!tombstone && plainId === undefined) return batcher.remove(collection, _id);
+    if (!tombstone) {
+      await collection.bulkWrite([_id, plainId!].map((id) => ({ deleteOne: { filter: sessionWithId(id) } })), { ...write, ordered: false });
+      return;
+    }
+    // A session not moved yet is written under the hashed id by its next set(): its tombstone goes there.
+    const movedOut = plainId !== undefined && (await collection.deleteOne(sessionWithId(plainId), write)).deletedCount > 0;
+    await collection.replaceOne({ _id }, tombstone as unknown as SessionDocument, { ...write, upsert: movedOut });
   }
 }

@@ -7,7 +7,7 @@ import type { ExpiryPolicy } from '../expiry/policy';
 import { argumentError } from '../errors';
 
 export interface UserSession {
-  /** The stored id (the session id, or what transformId made of it). */
+  /** The stored id (the session id, or what transformId or hashSessionIds made of it): see storedId(). */
   id: string;
   expires?: Date;
   createdAt?: Date;
@@ -32,13 +32,13 @@ export class ByUser {
   }
 
   /**
-   * Ends every live session of the user but `exceptId`; resolves how many. With destroyGrace, each becomes
+   * Ends every live session of the user but those stored under `exceptIds`; resolves how many. With destroyGrace, each becomes
    * a tombstone, so a request still in flight on one of them cannot write it back.
    */
-  async destroy(collection: Coll, userId: string, exceptId: string | undefined): Promise<number> {
+  async destroy(collection: Coll, userId: string, exceptIds: string[]): Promise<number> {
     const now = new Date();
     const filter: Filter<SessionDocument> = { userId, ...this.expiry.liveFilter(now) };
-    if (exceptId !== undefined) filter._id = { $ne: exceptId };
+    if (exceptIds.length > 0) filter._id = { $nin: exceptIds };
     const tombstone = this.expiry.tombstone(now);
     if (!tombstone) return (await collection.deleteMany(filter, this.write)).deletedCount;
     const unset = { session: '', userId: '', lastModified: '' } as const;

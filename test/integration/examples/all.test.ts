@@ -31,16 +31,23 @@ describe('examples', () => {
     expect(await jar.json(url)).toMatchObject({ sessionsViaClient: 1 });
   });
 
-  it('sessions-per-user.ts: devices listed, log out everywhere else keeps this one', async () => {
+  it('sessions-per-user.ts: devices listed under hashed ids, this one marked; end one, then everywhere else', async () => {
     const { url } = await start('sessions-per-user.ts');
-    const [phone, laptop] = [new CookieJar(), new CookieJar()];
-    const { sessionId } = await phone.json<{ sessionId: string }>(`${url}/login?user=alice`, { method: 'POST' });
-    await laptop.json(`${url}/login?user=alice`, { method: 'POST' });
-    const devices = await phone.json<{ sessions: Array<{ id: string; current: boolean }> }>(`${url}/devices`);
-    expect(devices.sessions).toHaveLength(2);
-    expect(devices.sessions.find((s) => s.current)?.id).toBe(sessionId);
-    expect(await phone.json(`${url}/logout-everywhere-else`, { method: 'POST' })).toEqual({ ended: 1 });
+    const [phone, laptop, tablet] = [new CookieJar(), new CookieJar(), new CookieJar()];
+    const sessionIds: string[] = [];
+    for (const device of [phone, laptop, tablet]) {
+      sessionIds.push((await device.json<{ sessionId: string }>(`${url}/login?user=alice`, { method: 'POST' })).sessionId);
+    }
+    type Devices = { sessions: Array<{ id: string; current: boolean }> };
+    const listed = (await phone.json<Devices>(`${url}/devices`)).sessions;
+    expect(listed).toHaveLength(3);
+    expect(listed.filter((s) => s.current)).toHaveLength(1);
+    expect(listed.some((s) => sessionIds.includes(s.id))).toBe(false);
+    const laptopId = (await laptop.json<Devices>(`${url}/devices`)).sessions.find((s) => s.current)!.id;
+    expect(await phone.json(`${url}/devices/${laptopId}/logout`, { method: 'POST' })).toEqual({ ended: 1 });
     expect(await laptop.json(url)).toEqual({ user: null });
+    expect(await phone.json(`${url}/logout-everywhere-else`, { method: 'POST' })).toEqual({ ended: 1 });
+    expect(await tablet.json(url)).toEqual({ user: null });
     expect(await phone.json(url)).toEqual({ user: 'alice' });
   });
 
