@@ -121,7 +121,7 @@ export class SessionEncryption {
       }
       return result && { plaintext: result.plaintext, stale: true }; // written before binding: bind it
     }
-    return result && { plaintext: result.plaintext, stale: result.keyIndex > 0 };
+    return result && { plaintext: result.plaintext, stale: result.keyIndex > 0 || result.outdated === true };
   }
 
   private async decryptAny(ciphertext: string, id: string): Promise<{ plaintext: unknown; stale: boolean }> {
@@ -140,8 +140,8 @@ export class SessionEncryption {
 
   private async attempt(ciphertext: string, context: CryptoContext | undefined): Promise<{ plaintext: unknown; stale: boolean }> {
     if (this.detailed) {
-      const { plaintext, keyIndex } = await this.detailed(ciphertext, context);
-      return { plaintext, stale: keyIndex > 0 };
+      const { plaintext, keyIndex, outdated } = await this.detailed(ciphertext, context);
+      return { plaintext, stale: keyIndex > 0 || outdated === true };
     }
     const plaintext: unknown = await (context ? this.adapter.decrypt(ciphertext, context) : this.adapter.decrypt(ciphertext));
     return { plaintext, stale: false };
