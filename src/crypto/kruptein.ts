@@ -163,8 +163,14 @@ function decryptNow(c: KrupteinConfig, caches: SaltKeyCache[], ciphertext: strin
   throw first;
 }
 
-async function decryptAny(c: KrupteinConfig, caches: SaltKeyCache[], ciphertext: string): Promise<Detailed> {
-  const now = decryptNow(c, caches, ciphertext);
+/** What the current format refuses goes on to `older` (no extra promise on the current format's path). */
+async function decryptAny(c: KrupteinConfig, caches: SaltKeyCache[], ciphertext: string, older: OlderFormats): Promise<Detailed> {
+  let now;
+  try {
+    now = decryptNow(c, caches, ciphertext);
+  } catch (err) {
+    return older.decrypt(ciphertext, err);
+  }
   if (now) return now;
   const fields = parse(c, ciphertext);
   let first: unknown;
@@ -176,7 +182,7 @@ async function decryptAny(c: KrupteinConfig, caches: SaltKeyCache[], ciphertext:
       first ??= err;
     }
   }
-  throw first;
+  return older.decrypt(ciphertext, first);
 }
 
 /**
@@ -194,14 +200,13 @@ export function createKrupteinAdapter(options: CryptoOptions): CryptoAdapter {
   const own = caches[0].own;
   // What connect-mongo wrote before version 6 (kruptein 3.1–3.4, connect-mongo 3): read, never written.
   const older = new OlderFormats(c, secrets, keyLength, caches);
-  const detailed = (ciphertext: string) => decryptAny(c, caches, ciphertext).catch((err: unknown) => older.decrypt(ciphertext, err));
   const adapter: CryptoAdapter = {
     async encrypt(plaintext: string): Promise<string> {
       requireString(plaintext, 'encrypt: plaintext');
       return encryptWith(c, own.key ?? (await own.get()), plaintext);
     },
     async decrypt(ciphertext: string): Promise<string> {
-      return (await detailed(ciphertext)).plaintext;
+      return (await decryptAny(c, caches, ciphertext, older)).plaintext;
     },
   };
   const sum = (f: (i: number) => number) => caches.reduce((n, _, i) => n + f(i), 0);
@@ -210,7 +215,7 @@ export function createKrupteinAdapter(options: CryptoOptions): CryptoAdapter {
     cachedKeys: sum((i) => caches[i].size) + older.cachedKeys,
   }));
   registerAbilities(adapter, {
-    decryptDetailed: detailed,
+    decryptDetailed: (ciphertext) => decryptAny(c, caches, ciphertext, older),
     decryptNow(ciphertext) {
       try {
         return decryptNow(c, caches, ciphertext);
