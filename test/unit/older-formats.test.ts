@@ -163,3 +163,27 @@ describe('altered older records are refused', () => {
     await reject({ secret: COMPLEX_SECRET }, JSON.stringify(short));
   });
 });
+
+describe('values in no known format fail as they did before', () => {
+  const adapter = () => createKrupteinAdapter({ secret: COMPLEX_SECRET });
+  const NOT_A_RECORD = 'Unable to decrypt session data: not a aes-256-gcm kruptein record encoded as base64';
+
+  it('JSON that is not a connect-mongo 3 record, and text that is not DER', async () => {
+    await expect(adapter().decrypt('{"cookie":{}}')).rejects.toThrow(NOT_A_RECORD);
+    await expect(adapter().decrypt('"{\\"hmac\\":1}"')).rejects.toThrow(NOT_A_RECORD);
+    await expect(adapter().decrypt('bm90IGRlcg==')).rejects.toThrow(NOT_A_RECORD);
+    expect(() => abilitiesOf(adapter())!.decryptNow('{"cookie":{}}')).toThrow(NOT_A_RECORD);
+  });
+
+  it('a non-string is refused with the argument named', async () => {
+    await expect(adapter().decrypt(42 as never)).rejects.toThrow('decrypt: ciphertext must be a string (got number)');
+  });
+
+  it('a record of another algorithm than the one configured', async () => {
+    const gcm = await krupteinWrite(KRUPTEIN_RELEASES.at(-1)!.create(CONNECT_MONGO_CRYPTO_DEFAULTS), COMPLEX_SECRET, sessionJson);
+    await expect(createKrupteinAdapter({ secret: COMPLEX_SECRET, algorithm: 'aes-256-cbc' }).decrypt(gcm)).rejects.toThrow(/not a aes-256-cbc kruptein record/);
+    connectMongo3Crypto.init({ secret: COMPLEX_SECRET });
+    const cm3 = JSON.stringify(connectMongo3Crypto.set(sessionObject));
+    await expect(createKrupteinAdapter({ secret: COMPLEX_SECRET, algorithm: 'aes-256-cbc' }).decrypt(cm3)).rejects.toThrow(/not a aes-256-cbc kruptein record/);
+  });
+});
