@@ -92,6 +92,16 @@ describe('connect-mongo 3.2.0 records (its own crypto, before kruptein)', () => 
     expect((await detailed(stored)).plaintext).toBe(sessionJson);
   });
 
+  it('hex and base64 records both read whatever encodeas the app now sets', async () => {
+    for (const encodeas of ['hex', 'base64']) {
+      const stored = write({ encodeas });
+      for (const configured of ['hex', 'base64', 'latin1']) {
+        const { detailed } = detailedOf({ secret: COMPLEX_SECRET, encodeas: configured });
+        expect((await detailed(stored)).plaintext).toBe(sessionJson);
+      }
+    }
+  });
+
   it('the record itself (as a custom serialize stored it) reads too', async () => {
     connectMongo3Crypto.init({ secret: COMPLEX_SECRET });
     const { detailed } = detailedOf({ secret: COMPLEX_SECRET });

@@ -45,8 +45,14 @@ function parse(c: KrupteinConfig, stored: string): Record | undefined {
   if (typeof hmac !== 'string' || typeof ct !== 'string' || typeof aad !== 'string' || typeof iv !== 'string') return undefined;
   const tag = tagOf(at);
   if (!tag) return undefined;
-  const enc = hmac.length === 2 * c.digestLength && /^[0-9a-f]+$/.test(hmac) ? 'hex' : c.enc;
-  return { hmac, ct, aad, iv, tag, enc };
+  return { hmac, ct, aad, iv, tag, enc: encodingOf(hmac, c) };
+}
+
+/** The encoding of a digest's text: hex or base64 when it has their exact shape, else the configured one. */
+function encodingOf(digestText: string, c: KrupteinConfig): BufferEncoding {
+  if (digestText.length === 2 * c.digestLength && /^[0-9a-f]+$/.test(digestText)) return 'hex';
+  if (digestText.length === 4 * Math.ceil(c.digestLength / 3) && /^[A-Za-z0-9+/]+={0,2}$/.test(digestText)) return 'base64';
+  return c.enc;
 }
 
 function derive(secret: Buffer, hashing: string, keyLength: number, enc: BufferEncoding): Promise<KeyObject> {
