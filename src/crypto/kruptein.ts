@@ -91,7 +91,7 @@ function parse(c: KrupteinConfig, stored: string): Buffer[] {
 
 /**
  * kruptein 3.4 stores the HMAC as raw bytes; 3.0 as base64 or hex text, never that short. Rejecting it here
- * spares a key derivation the record cannot use (see older-formats.ts).
+ * spares a key derivation the record cannot use (see older/index.ts).
  */
 function holdsRawDigest(c: KrupteinConfig, fields: Buffer[]): boolean {
   return c.textEnc === 'latin1' && fields[1].length === c.digestLength;
