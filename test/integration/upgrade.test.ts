@@ -11,7 +11,7 @@ import { createKrupteinAdapter, type CryptoOptions } from '../../src/crypto';
 import type { ReencryptProgress } from '../../src/operations/reencrypt';
 import { abilitiesOf } from '../../src/crypto/stats';
 import { CookieJar, makeSession, makeStore, rawCollection, sid, startFrameworkApp, uniqueDbName } from '../support';
-import { oldSet, oldStore, oldStore3 } from '../support/old-stores';
+import { oldSet, oldStore, oldStore3, oldStore41 } from '../support/old-stores';
 import { COMPLEX_SECRET, KRUPTEIN_RELEASES, type KrupteinRelease } from '../support/old-versions';
 
 const require = createRequire(import.meta.url);
@@ -51,6 +51,15 @@ const writers: Writer[] = [
       store: (dbName) => oldStore(5, dbName, { crypto, stringify: false }, kruptein(v)),
       ours: { crypto, stringify: false },
       sixReadsIt: kruptein(v).sameAs308,
+    }),
+  ),
+  ...[{}, { stringify: false }].map(
+    (options): Writer => ({
+      // Its own kruptein 2.2.3 and `encodeas: 'hex'` default: the app keeps just its secret.
+      name: `connect-mongo 4.1.0 on kruptein 2.2.3${'stringify' in options ? ', stringify: false' : ''}`,
+      store: (dbName) => oldStore41(dbName, { crypto, ...options }),
+      ours: { crypto, ...options },
+      sixReadsIt: false,
     }),
   ),
   {
@@ -140,7 +149,7 @@ describe('unencrypted sessions of older versions read as they are', () => {
 
 describe('reencryptAll() moves a whole collection of older sessions forward', () => {
   it('with progress, resumes after an interruption, and leaves nothing behind', async () => {
-    // Nine sessions from five writers, one undecryptable string; batches of 4 end on the tenth.
+    // Ten sessions from six writers and one undecryptable string, in batches of 4.
     const dbName = uniqueDbName('upgrade-all');
     const ids: string[] = [];
     const write = async (store: Store) => {
@@ -154,6 +163,7 @@ describe('reencryptAll() moves a whole collection of older sessions forward', ()
       await write(store);
     }
     await write(oldStore3(dbName, { secret: COMPLEX_SECRET }));
+    await write(oldStore41(dbName, { crypto }));
     const { store } = makeStore({ dbName, crypto });
     const collection = await rawCollection(dbName);
     // A string no secret opens is counted as failed and left alone.
@@ -173,7 +183,7 @@ describe('reencryptAll() moves a whole collection of older sessions forward', ()
     const second: ReencryptProgress[] = [];
     const rest = await store.reencryptAll({ batchSize: 4, after: first[0].lastId, onProgress: (p) => second.push(p) });
     expect(first.map((p) => p.scanned)).toEqual([4]);
-    expect(second.map((p) => p.scanned)).toEqual([4, 6]);
+    expect(second.map((p) => p.scanned)).toEqual([4, 7]);
     expect(rest).toEqual(second[1]);
     // 3.0.8's two are already in the format; the plain string opens with no secret and stays as it is.
     expect(first[0].reencrypted + rest.reencrypted).toBe(ids.length - 2);

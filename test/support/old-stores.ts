@@ -13,6 +13,8 @@ const require = createRequire(import.meta.url);
 
 type StoreClass = { create(options: object): Store & { close(): Promise<void> } };
 const connectMongo = { 4: require('connect-mongo-4') as StoreClass, 5: require('connect-mongo-5') as StoreClass };
+/** connect-mongo 4.1.0: its own mongodb 3.x driver and kruptein 2.2.3 (its dependencies then). */
+const connectMongo41 = (require('connect-mongo-4.1') as { default: StoreClass }).default;
 const connectMongo3 = (require('connect-mongo-3') as (connect: unknown) => new (options: object) => Store & { close(): unknown })(session);
 
 /** The URL of a database on the run's server. */
@@ -27,6 +29,13 @@ export function oldStore(major: 4 | 5, dbName: string, options: object, kruptein
   const store = connectMongo[major].create({ mongoUrl: mongoUrl(), dbName, ...options });
   const internals = store as unknown as { crypto: unknown; options: { crypto: object } };
   if (kruptein && internals.crypto) internals.crypto = kruptein.create(internals.options.crypto);
+  onCleanup(() => store.close());
+  return store;
+}
+
+/** A connect-mongo 4.1.0 store, as installed then (kruptein 2.2.3). */
+export function oldStore41(dbName: string, options: object): Store {
+  const store = connectMongo41.create({ mongoUrl: mongoUrl(), dbName, ...options });
   onCleanup(() => store.close());
   return store;
 }

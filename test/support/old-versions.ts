@@ -42,7 +42,21 @@ export const KRUPTEIN_RELEASES: KrupteinRelease[] = [
  */
 export const COMPLEX_SECRET = 'Upgrade-SECRET-42!?-k8Vq3Zr7Lw2Nx5Tb9Hm4';
 
-/** connect-mongo 4.x/5.x's `crypto` defaults, merged under the app's options as it merges them. */
+/** kruptein 2.2.3, which connect-mongo 4.1.x/4.2.x installed (`kruptein ^2.2.3`). */
+export const kruptein2 = require('kruptein-2.2.3') as KrupteinFactory;
+
+/** connect-mongo 4.1.x/4.2.x's `crypto` defaults: hex, unlike later versions. */
+export const CONNECT_MONGO_41_CRYPTO_DEFAULTS = {
+  secret: false,
+  algorithm: 'aes-256-gcm',
+  hashing: 'sha512',
+  encodeas: 'hex',
+  key_size: 32,
+  iv_size: 16,
+  at_size: 16,
+};
+
+/** connect-mongo 4.3+/5.x's `crypto` defaults, merged under the app's options as it merges them. */
 export const CONNECT_MONGO_CRYPTO_DEFAULTS = {
   secret: false,
   algorithm: 'aes-256-gcm',

@@ -7,9 +7,11 @@ import { createKrupteinAdapter, cryptoAdapterStats, decodeDerOctetSequence, enco
 import { abilitiesOf } from '../../src/crypto/stats';
 import {
   COMPLEX_SECRET,
+  CONNECT_MONGO_41_CRYPTO_DEFAULTS,
   CONNECT_MONGO_CRYPTO_DEFAULTS,
   KRUPTEIN_RELEASES,
   connectMongo3Crypto,
+  kruptein2,
   krupteinWrite,
 } from '../support/old-versions';
 
@@ -71,6 +73,42 @@ describe('kruptein 3.x records, written as connect-mongo 4.x/5.x wrote them', ()
     for (const v of values) await adapter.decrypt(v);
     // 15 000 iterations (the 3.0 and 3.1.1 key, which fails) and 20 000 (the right one), for the one salt.
     expect(cryptoAdapterStats(adapter)!.keyDerivations).toBe(2);
+  });
+});
+
+describe('kruptein 2.2.3 records (JSON), written as connect-mongo 4.1.x/4.2.x wrote them', () => {
+  for (const [name, options] of [
+    ['its defaults (hex), read with only the secret: the encoding is recognised', {}],
+    ['aes-256-cbc', { algorithm: 'aes-256-cbc' }],
+    ['encodeas base64', { encodeas: 'base64' }],
+  ] as const) {
+    it(name, async () => {
+      const writer = kruptein2({ ...CONNECT_MONGO_41_CRYPTO_DEFAULTS, secret: COMPLEX_SECRET, ...options });
+      const ours: CryptoOptions = { secret: COMPLEX_SECRET, ...('algorithm' in options ? { algorithm: options.algorithm } : {}) };
+      const { detailed } = detailedOf(ours);
+      const asString = await krupteinWrite(writer, COMPLEX_SECRET, sessionJson);
+      expect(await detailed(asString)).toEqual({ plaintext: sessionJson, keyIndex: 0, outdated: true });
+      expect((await detailed(await krupteinWrite(writer, COMPLEX_SECRET, sessionObject))).plaintext).toBe(sessionJson);
+      await expect(createKrupteinAdapter({ ...ours, secret: WRONG_SECRET }).decrypt(asString)).rejects.toThrow(INTEGRITY);
+    });
+  }
+
+  it('an altered record is refused: ciphertext, hmac, aad, iv, salt or tag', async () => {
+    const stored = JSON.parse(await krupteinWrite(kruptein2({ ...CONNECT_MONGO_41_CRYPTO_DEFAULTS, secret: COMPLEX_SECRET }), COMPLEX_SECRET, sessionJson));
+    const alterText = (t: string) => t.replace(/^./, (ch) => (ch === 'a' ? 'b' : 'a'));
+    const alterBytes = (b: { type: string; data: number[] }) => ({ ...b, data: [b.data[0] ^ 1, ...b.data.slice(1)] });
+    const variants = [
+      { ...stored, ct: alterText(stored.ct) },
+      { ...stored, hmac: alterText(stored.hmac) },
+      { ...stored, aad: alterText(stored.aad) },
+      { ...stored, iv: alterBytes(stored.iv) },
+      { ...stored, salt: alterBytes(stored.salt) },
+      { ...stored, at: alterBytes(stored.at) },
+      { ...stored, at: { type: 'Buffer', data: stored.at.data.slice(0, 4) } },
+    ];
+    for (const v of variants) {
+      await expect(createKrupteinAdapter({ secret: COMPLEX_SECRET }).decrypt(JSON.stringify(v))).rejects.toThrow(/Unable to decrypt session data/);
+    }
   });
 });
 

@@ -11,6 +11,7 @@
 import { createDecipheriv, createHash, createHmac, createSecretKey, pbkdf2, timingSafeEqual, type CipherGCMTypes, type KeyObject } from 'node:crypto';
 import { decryptError } from '../checks';
 import type { KrupteinConfig } from '../kruptein';
+import { bufferOf, encodingOf, parseJson } from './json-record';
 import type { Recognized } from './reader';
 
 const ITERATIONS = 10_000;
@@ -21,38 +22,15 @@ const TAG_MAX = 16;
 
 type Record = { hmac: string; ct: string; aad: string; iv: string; tag: Buffer; enc: BufferEncoding };
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Node's JSON form of a Buffer, as connect-mongo 3 stored the GCM tag. */
-function tagOf(at: unknown): Buffer | undefined {
-  const { type, data } = (typeof at === 'object' && at !== null ? at : {}) as { type?: unknown; data?: unknown };
-  if (type !== 'Buffer' || !Array.isArray(data) || data.length < TAG_MIN || data.length > TAG_MAX) return undefined;
-  if (!data.every((b) => Number.isInteger(b) && b >= 0 && b <= 255)) return undefined;
-  return Buffer.from(data as number[]);
-}
-
 function parse(c: KrupteinConfig, stored: string): Record | undefined {
   let value = parseJson(stored);
   if (typeof value === 'string') value = parseJson(value); // stringify: true encoded it once more
   if (typeof value !== 'object' || value === null) return undefined;
   const { hmac, ct, aad, iv, at } = value as { [k: string]: unknown };
   if (typeof hmac !== 'string' || typeof ct !== 'string' || typeof aad !== 'string' || typeof iv !== 'string') return undefined;
-  const tag = tagOf(at);
+  const tag = bufferOf(at, TAG_MIN, TAG_MAX);
   if (!tag) return undefined;
   return { hmac, ct, aad, iv, tag, enc: encodingOf(hmac, c) };
-}
-
-/** The encoding of a digest's text: hex or base64 when it has their exact shape, else the configured one. */
-function encodingOf(digestText: string, c: KrupteinConfig): BufferEncoding {
-  if (digestText.length === 2 * c.digestLength && /^[0-9a-f]+$/.test(digestText)) return 'hex';
-  if (digestText.length === 4 * Math.ceil(c.digestLength / 3) && /^[A-Za-z0-9+/]+={0,2}$/.test(digestText)) return 'base64';
-  return c.enc;
 }
 
 function derive(secret: Buffer, hashing: string, keyLength: number, enc: BufferEncoding): Promise<KeyObject> {

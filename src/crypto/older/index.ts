@@ -1,11 +1,12 @@
-// Reading what connect-mongo wrote before connect-mongo 6: kruptein 3.1–3.3 and 3.4 records, and
-// connect-mongo 3's own JSON records. The kruptein adapter tries its own format (kruptein 3.0, what
+// Reading what connect-mongo wrote before connect-mongo 6: kruptein 2 (JSON), 3.1–3.3 and 3.4 records,
+// and connect-mongo 3's own JSON records. The kruptein adapter tries its own format (kruptein 3.0, what
 // connect-mongo 6 writes) first, so nothing changes on that path; only a value it rejects comes here. The
 // format is recognised from the value, and authenticated with the same secrets: a wrong secret fails as before.
 import { decodeDerOctetSequence } from '../der';
 import { KeyDeriver, SaltKeyCache } from '../key-cache';
 import type { KrupteinConfig } from '../kruptein';
 import { ConnectMongo3Keys, recognizeConnectMongo3 } from './connect-mongo-3';
+import { recognizeKruptein2 } from './kruptein-2';
 import { recognizeKruptein31 } from './kruptein-3-1';
 import { recognizeKruptein34 } from './kruptein-3-4';
 import { open, openNow, type OlderDetailed, type Recognized } from './reader';
@@ -28,7 +29,7 @@ export class OlderFormats {
     private readonly c: KrupteinConfig,
     secrets: Buffer[],
     keyLength: number,
-    /** The adapter's own keys (15 000 iterations), which kruptein 3.1.1 used too. */
+    /** The adapter's own keys (15 000 iterations), which kruptein 2 and 3.1.1 used too. */
     private readonly keys15: SaltKeyCache[],
   ) {
     this.derivers = secrets.map((s) => new KeyDeriver(s, ITERATIONS_SINCE_3_1_3, keyLength, c.hashing));
@@ -47,7 +48,9 @@ export class OlderFormats {
   /** The older format `stored` is in, or undefined; `failure`: why the current format refused it. */
   private recognize(stored: unknown, failure: unknown): Recognized | undefined {
     if (typeof stored !== 'string') return undefined;
-    if (stored.startsWith('{') || stored.startsWith('"')) return recognizeConnectMongo3(this.c, stored, this.keysCm3);
+    if (stored.startsWith('{') || stored.startsWith('"')) {
+      return recognizeConnectMongo3(this.c, stored, this.keysCm3) ?? recognizeKruptein2(this.c, stored, this.keys15);
+    }
     const fields = decodeDerOctetSequence(Buffer.from(stored, this.c.enc));
     if (!fields) return undefined;
     return (
