@@ -34,6 +34,7 @@ import { decryptError, requireString } from './checks';
 import { decodeDerOctetSequence, encodeDerOctetSequence } from './der';
 import { KeyDeriver, SaltKeyCache } from './key-cache';
 import { resolveKrupteinOptions, type KrupteinSettings } from './kruptein-options';
+import { OlderFormats } from './older';
 import { freshRandom } from './random';
 import { registerAbilities, registerAdapterStats } from './stats';
 import type { CryptoAdapter, CryptoOptions } from './types';
@@ -48,7 +49,7 @@ const KEY_CACHE_LIMIT = 1_000;
  * UTF-8 bytes kruptein writes: base64 and hex texts are ASCII, where latin1 gives the same bytes for less
  * work; latin1/binary texts have characters above 0x7f, which UTF-8 writes as two bytes.
  */
-type KrupteinConfig = KrupteinSettings & { readonly ownSalt: Buffer; readonly textEnc: BufferEncoding };
+export type KrupteinConfig = KrupteinSettings & { readonly ownSalt: Buffer; readonly textEnc: BufferEncoding };
 
 /** The E-encoded text of `bytes`, as the UTF-8 bytes the DER holds. */
 function text(c: KrupteinConfig, bytes: Buffer): Buffer {
@@ -82,8 +83,18 @@ function encryptWith(c: KrupteinConfig, k: KeyObject, plaintext: string): string
 
 function parse(c: KrupteinConfig, stored: string): Buffer[] {
   const fields = decodeDerOctetSequence(Buffer.from(stored, c.enc));
-  if (!fields || fields.length !== (c.aead ? 6 : 4)) throw decryptError(`not a ${c.algorithm} kruptein record encoded as ${c.enc}`);
+  if (!fields || fields.length !== (c.aead ? 6 : 4) || holdsRawDigest(c, fields)) {
+    throw decryptError(`not a ${c.algorithm} kruptein record encoded as ${c.enc}`);
+  }
   return fields;
+}
+
+/**
+ * kruptein 3.4 stores the HMAC as raw bytes; 3.0 as base64 or hex text, never that short. Rejecting it here
+ * spares a key derivation the record cannot use (see older/index.ts).
+ */
+function holdsRawDigest(c: KrupteinConfig, fields: Buffer[]): boolean {
+  return c.textEnc === 'latin1' && fields[1].length === c.digestLength;
 }
 
 /** The JSON text inside an authenticated record. */
@@ -111,8 +122,9 @@ function decipherRecord(c: KrupteinConfig, k: KeyObject, fields: Buffer[]): stri
   }
 }
 
-function decryptWith(c: KrupteinConfig, k: KeyObject, fields: Buffer[]): string {
-  const expected = text(c, createHmac(c.hashing, k).update(fields[0]).digest());
+/** `hmacInput`: what the HMAC covers, the ciphertext's text in 3.0 (kruptein 3.1–3.3 add more). */
+export function decryptWith(c: KrupteinConfig, k: KeyObject, fields: Buffer[], hmacInput: Buffer = fields[0]): string {
+  const expected = text(c, createHmac(c.hashing, k).update(hmacInput).digest());
   const hmacText = fields[1];
   if (expected.length !== hmacText.length || !timingSafeEqual(expected, hmacText)) {
     throw decryptError('integrity check failed (wrong secret or altered data)');
@@ -151,8 +163,14 @@ function decryptNow(c: KrupteinConfig, caches: SaltKeyCache[], ciphertext: strin
   throw first;
 }
 
-async function decryptAny(c: KrupteinConfig, caches: SaltKeyCache[], ciphertext: string): Promise<Detailed> {
-  const now = decryptNow(c, caches, ciphertext);
+/** What the current format refuses goes on to `older` (no extra promise on the current format's path). */
+async function decryptAny(c: KrupteinConfig, caches: SaltKeyCache[], ciphertext: string, older: OlderFormats): Promise<Detailed> {
+  let now;
+  try {
+    now = decryptNow(c, caches, ciphertext);
+  } catch (err) {
+    return older.decrypt(ciphertext, err);
+  }
   if (now) return now;
   const fields = parse(c, ciphertext);
   let first: unknown;
@@ -164,7 +182,7 @@ async function decryptAny(c: KrupteinConfig, caches: SaltKeyCache[], ciphertext:
       first ??= err;
     }
   }
-  throw first;
+  return older.decrypt(ciphertext, first);
 }
 
 /**
@@ -180,20 +198,31 @@ export function createKrupteinAdapter(options: CryptoOptions): CryptoAdapter {
   const derivers = secrets.map((secret) => new KeyDeriver(secret, ITERATIONS, keyLength, c.hashing));
   const caches = derivers.map((d) => new SaltKeyCache(d, c.ownSalt, KEY_CACHE_LIMIT));
   const own = caches[0].own;
+  // What connect-mongo wrote before version 6 (kruptein 3.1–3.4, connect-mongo 3): read, never written.
+  const older = new OlderFormats(c, secrets, keyLength, caches);
   const adapter: CryptoAdapter = {
     async encrypt(plaintext: string): Promise<string> {
       requireString(plaintext, 'encrypt: plaintext');
       return encryptWith(c, own.key ?? (await own.get()), plaintext);
     },
     async decrypt(ciphertext: string): Promise<string> {
-      return (await decryptAny(c, caches, ciphertext)).plaintext;
+      return (await decryptAny(c, caches, ciphertext, older)).plaintext;
     },
   };
   const sum = (f: (i: number) => number) => caches.reduce((n, _, i) => n + f(i), 0);
-  registerAdapterStats(adapter, () => ({ keyDerivations: sum((i) => derivers[i].derivations), cachedKeys: sum((i) => caches[i].size) }));
+  registerAdapterStats(adapter, () => ({
+    keyDerivations: sum((i) => derivers[i].derivations) + older.derivations,
+    cachedKeys: sum((i) => caches[i].size) + older.cachedKeys,
+  }));
   registerAbilities(adapter, {
-    decryptDetailed: (ciphertext) => decryptAny(c, caches, ciphertext),
-    decryptNow: (ciphertext) => decryptNow(c, caches, ciphertext),
+    decryptDetailed: (ciphertext) => decryptAny(c, caches, ciphertext, older),
+    decryptNow(ciphertext) {
+      try {
+        return decryptNow(c, caches, ciphertext);
+      } catch (err) {
+        return older.decryptNow(ciphertext, err);
+      }
+    },
     encryptNow(plaintext) {
       requireString(plaintext, 'encrypt: plaintext');
       return own.key && encryptWith(c, own.key, plaintext);

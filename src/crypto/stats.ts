@@ -18,16 +18,21 @@ export function cryptoAdapterStats(adapter: CryptoAdapter): AdapterStats | undef
   return statsByAdapter.get(adapter)?.();
 }
 
+type Detailed = { plaintext: string; keyIndex: number; outdated?: boolean };
+
 /** What the store may use beyond encrypt/decrypt when an adapter was created here. */
 export interface AdapterAbilities {
-  /** Decrypts and says which secret did it (0: the newest); a higher index means "re-encrypt me". */
-  decryptDetailed(ciphertext: string, context?: { id: string }): Promise<{ plaintext: string; keyIndex: number }>;
+  /**
+   * Decrypts and says which secret did it (0: the newest); a higher index, or `outdated` (a format older
+   * than the one this adapter writes), means "re-encrypt me".
+   */
+  decryptDetailed(ciphertext: string, context?: { id: string }): Promise<Detailed>;
   /**
    * The same, without a promise: undefined while a key it needs is not derived yet (use decryptDetailed),
    * and a throw where decryptDetailed would reject. Each promise saved counts when a decryption costs
    * ~15 µs.
    */
-  decryptNow(ciphertext: string, context?: { id: string }): { plaintext: string; keyIndex: number } | undefined;
+  decryptNow(ciphertext: string, context?: { id: string }): Detailed | undefined;
   /** encrypt() without a promise; undefined while the key is not derived yet (use encrypt). */
   encryptNow(plaintext: string, context?: { id: string }): string | undefined;
   /** Whether `context.id` is bound to the ciphertext (AES-GCM only). */

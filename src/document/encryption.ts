@@ -188,7 +188,7 @@ export class SessionEncryption {
       }
       return result && { plaintext: result.plaintext, stale: true, unbound: true }; // written before binding: bind it
     }
-    return result && { plaintext: result.plaintext, stale: result.keyIndex > 0 };
+    return result && { plaintext: result.plaintext, stale: result.keyIndex > 0 || result.outdated === true };
   }
 
   /** bindToId 'migrate', before its migrateUntil: whoever can write the collection can move unbound data between ids. */
@@ -212,8 +212,8 @@ export class SessionEncryption {
 
   private async attempt(ciphertext: string, context: CryptoContext | undefined): Promise<Attempt> {
     if (this.detailed) {
-      const { plaintext, keyIndex } = await this.detailed(ciphertext, context);
-      return { plaintext, stale: keyIndex > 0 };
+      const { plaintext, keyIndex, outdated } = await this.detailed(ciphertext, context);
+      return { plaintext, stale: keyIndex > 0 || outdated === true };
     }
     const plaintext: unknown = await (context ? this.adapter.decrypt(ciphertext, context) : this.adapter.decrypt(ciphertext));
     return { plaintext, stale: false };
