@@ -14,35 +14,44 @@ export function formatKeyValue(value: Doc): string {
 }
 
 /**
- * The keys `doc` has in `index`, as a multikey index makes them: one per element of an array on the path
- * (one document may hold a value twice in its array: it is one key); null for a missing field; none when sparse and all are missing.
+ * The keys `doc` has in `index`, as a multikey index makes them: one per element of an array on an indexed path, the
+ * fields under one array taken from the same element; null for a missing field; none when sparse and all are missing.
+ * One document holding a value twice in its array has it as one key.
  */
 export function indexKeys(index: IndexSpec, doc: Doc): Map<string, Doc> {
-  let combos: Doc[] = [{}];
-  let present = false;
-  for (const field of Object.keys(index.key)) {
-    const values = pathValues(doc, field.split('.'));
-    if (values.some((v) => v !== undefined)) present = true;
-    combos = combos.flatMap((combo) => values.map((v) => ({ ...combo, [field]: v === undefined ? null : v })));
-  }
+  const fields = Object.keys(index.key);
+  const tuples = keyTuples(fields.map((f) => ({ value: doc, rest: f.split('.'), done: false })));
   const keys = new Map<string, Doc>();
-  if (index.sparse && !present) return keys;
-  for (const value of combos) keys.set(valueKey(Object.values(value)), value);
+  if (index.sparse && tuples.every((t) => t.every((v) => v === undefined))) return keys;
+  for (const tuple of tuples) {
+    const value = Object.fromEntries(fields.map((f, i) => [f, tuple[i] === undefined ? null : tuple[i]]));
+    keys.set(valueKey(Object.values(value)), value);
+  }
   return keys;
 }
 
 const isPlainDoc = (v: unknown): v is Doc => v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype;
 
-/** The values at a dotted path, arrays met on the way (or at its end) expanded into their elements; undefined when missing. */
-function pathValues(value: unknown, parts: string[]): unknown[] {
-  if (Array.isArray(value)) {
-    if (parts.length === 0) return value.length ? value : [undefined];
-    // A numeric component names a position as well as a field of the elements (mongod indexes both).
-    const positional = /^\d+$/.test(parts[0]) ? pathValues(value[Number(parts[0])], parts.slice(1)) : [];
-    const found = [...positional, ...value.flatMap((el) => (isPlainDoc(el) ? pathValues(el, parts) : []))].filter((v) => v !== undefined);
-    return found.length ? found : [undefined];
+/** Where one indexed path has got to in the document: its value so far and the path components left. */
+interface PathCursor {
+  value: unknown;
+  rest: string[];
+  done: boolean;
+}
+
+const step = (value: unknown, rest: string[]): PathCursor =>
+  rest.length === 0 ? { value, rest, done: true } : isPlainDoc(value) ? { value: value[rest[0]], rest: rest.slice(1), done: false } : { value: undefined, rest: [], done: true };
+
+/**
+ * The value tuples of the indexed paths. An array met on the way (or at a path's end) is expanded into its elements;
+ * the paths that reach the same array go through it together, one element at a time, as mongod's key generator does.
+ */
+function keyTuples(cursors: PathCursor[]): unknown[][] {
+  const array = cursors.find((c) => !c.done && Array.isArray(c.value))?.value as unknown[] | undefined;
+  if (array) {
+    const elements = array.length ? array : [undefined];
+    return elements.flatMap((el) => keyTuples(cursors.map((c) => (!c.done && c.value === array ? step(el, c.rest) : c))));
   }
-  if (parts.length === 0) return [value];
-  if (!isPlainDoc(value)) return [undefined];
-  return pathValues(value[parts[0]], parts.slice(1));
+  if (cursors.every((c) => c.done)) return [cursors.map((c) => c.value)];
+  return keyTuples(cursors.map((c) => (c.done ? c : step(c.value, c.rest))));
 }
