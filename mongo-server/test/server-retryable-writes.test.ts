@@ -74,7 +74,7 @@ describe('onPrimaryTransactionalWrite: committed on the first attempt, the conne
     await t.onPrimaryTransactionalWrite({ times: 1 });
     expect(await t.coll.deleteOne({ _id: 2 })).toMatchObject({ deletedCount: 1 });
     await t.onPrimaryTransactionalWrite({ times: 1 });
-    expect(await t.coll.findOneAndUpdate({ _id: 1 }, { $inc: { x: 1 } }, { returnDocument: 'before' })).toEqual({ _id: 1, x: 11 });
+    expect(await t.coll.findOneAndUpdate({ _id: 1 }, { $inc: { x: 1 } }, { returnDocument: 'before', includeResultMetadata: false })).toEqual({ _id: 1, x: 11 });
     expect(await t.contents()).toEqual([{ _id: 1, x: 12 }]);
   });
 

@@ -32,7 +32,7 @@ describe('a unique index on a field of array elements', () => {
     await users.insertOne({ _id: 'ann', credentials: [{ id: 'key-a' }, { id: 'key-b' }] });
     const err = await duplicate(users.insertOne({ _id: 'bob', credentials: [{ id: 'key-c' }, { id: 'key-b' }] }));
     expect(err.message).toBe(`E11000 duplicate key error collection: ${db.databaseName}.users index: credentials.id_1 dup key: { credentials.id: "key-b" }`);
-    expect(err.errorResponse).toMatchObject({ keyPattern: { 'credentials.id': 1 }, keyValue: { 'credentials.id': 'key-b' } });
+    expect(err).toMatchObject({ keyPattern: { 'credentials.id': 1 }, keyValue: { 'credentials.id': 'key-b' } });
     // An update that pushes another document's value is refused too, and changes nothing.
     await users.insertOne({ _id: 'cy', credentials: [{ id: 'key-d' }] });
     await duplicate(users.updateOne({ _id: 'cy' }, { $push: { credentials: { id: 'key-a' } } }));
