@@ -32,17 +32,21 @@ export class Connection {
     if (!this.socket.destroyed) this.socket.write(buf);
   }
 
-  /** Waits ms, or less if the connection closes first. */
-  sleep(ms: number): Promise<void> {
+  /** Waits ms, or less if the connection closes or `wake` settles first; nothing of the wait is left behind. */
+  sleep(ms: number, wake?: Promise<void>): Promise<void> {
     if (this.socket.destroyed) return Promise.resolve();
     return new Promise((resolve) => {
+      let pending = true;
       const done = () => {
+        if (!pending) return;
+        pending = false;
         clearTimeout(timer);
         this.socket.off('close', done);
         resolve();
       };
       const timer = setTimeout(done, ms);
       this.socket.once('close', done);
+      wake?.then(done, done);
     });
   }
 

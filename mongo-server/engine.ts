@@ -6,7 +6,8 @@ import { helloReply } from './commands/hello';
 import { Cursors } from './cursors';
 import { FailPoints, type FailAction } from './failpoints';
 import type { ReplicaMember } from './replication/member';
-import { sessionTxn } from './replication/retryable';
+import { checkReadConcern } from './read-concern';
+import { sessionTxn, withInjectedWriteConcernError, type InjectedWriteConcernError } from './replication/retryable';
 import { makeCredential, type UserSpec } from './scram';
 import { Storage, validateDbName, type Doc } from './storage';
 import { ttlPass } from './ttl';
@@ -48,7 +49,7 @@ export class Engine {
     this.cursors.clear();
   }
 
-  /** The failCommand failpoint decision for one command, consuming one of its `times`. */
+  /** The failCommand failpoint's decision for one command, consuming one of its `times`. */
   failAction(cmdName: string, conn: ConnState): FailAction | undefined {
     return this.failPoints.action(cmdName, conn);
   }
@@ -58,8 +59,11 @@ export class Engine {
     return helloReply(this, cmdName, body, conn, extra);
   }
 
-  /** Runs one command; errors come back as CommandError (a replica set member answers them as replies). */
-  run(cmdName: string, body: Doc, conn: ConnState): Doc | Promise<Doc> {
+  /**
+   * Runs one command; errors come back as CommandError (a replica set member answers them as replies).
+   * `injected`: failCommand's writeConcernError, which the reply carries once the command has run.
+   */
+  run(cmdName: string, body: Doc, conn: ConnState, injected?: InjectedWriteConcernError): Doc | Promise<Doc> {
     const db = body.$db;
     if (db === undefined) throw new CommandError(40571, 'OP_MSG requests require a $db argument');
     validateDbName(db);
@@ -68,9 +72,11 @@ export class Engine {
     }
     const handler = commandHandler(cmdName);
     if (!handler) throw new CommandError(59, `no such command: '${cmdName}'`);
-    if (this.replica) return this.replica.run(cmdName, body, (retry) => handler({ name: cmdName, body, conn, engine: this, retry }));
+    if (this.replica) return this.replica.run(cmdName, body, (retry) => handler({ name: cmdName, body, conn, engine: this, retry }), injected);
+    checkReadConcern(cmdName, body, 'standalone');
     sessionTxn(cmdName, body, false); // a standalone refuses retryable writes and transactions, as mongod
-    return handler({ name: cmdName, body, conn, engine: this });
+    const reply = handler({ name: cmdName, body, conn, engine: this });
+    return injected ? Promise.resolve(reply).then((r) => withInjectedWriteConcernError(r, injected)) : reply;
   }
 
   /** One TTL monitor pass; returns how many documents it removed. */

@@ -9,9 +9,10 @@
  *   await server.start();               // same port, same data, new topologyVersion.processId
  *
  * Commands (commands/registry.ts): hello/isMaster, ping, buildInfo, endSessions, logout, saslStart/saslContinue
- * (SCRAM-SHA-256), getParameter/setParameter (ttlMonitorSleepSecs), configureFailPoint (failCommand), find,
+ * (SCRAM-SHA-256), getParameter/setParameter (ttlMonitorSleepSecs), configureFailPoint (failCommand,
+ * onPrimaryTransactionalWrite, and stopReplProducer on a replica set member; modes alwaysOn, {times}, {skip}), find,
  * getMore, killCursors, insert, update, delete, findAndModify, aggregate, count, distinct, create, drop,
- * dropDatabase, listCollections, listDatabases, createIndexes, listIndexes, dropIndexes.
+ * dropDatabase, listCollections, listDatabases, createIndexes, listIndexes, dropIndexes (unique indexes multikey).
  * replSetStepDown, replSetFreeze, replSetGetStatus (replica set members; a standalone answers 76 NoReplicationEnabled).
  *
  *   const rs = await startReplicaSet({ members?: 3, setName?: 'rs0', ports?, electionDelayMS?: 100, lagMS?: 0 });
@@ -23,8 +24,9 @@
  * changes with the member's state, lastWrite); writes go to the primary only (10107 NotWritablePrimary), reads on
  * a secondary need a non-primary $readPreference (13435 NotPrimaryNoSecondaryOk); write concern waits for the
  * members it counts (default majority); retryable writes (lsid + txnNumber) are applied once, on any primary;
- * RetryableWriteError / NoWritesPerformed labels as mongod 4.4+. Multi-document transactions and read concerns
- * other than local/available: 2 BadValue. A standalone refuses txnNumber with 20 IllegalOperation, as mongod.
+ * RetryableWriteError / NoWritesPerformed labels as mongod 4.4+. Read concern as mongod checks it per topology
+ * (read-concern.ts); multi-document transactions: 2 BadValue. A standalone refuses txnNumber with 20
+ * IllegalOperation, as mongod. Atlas Search commands and stages: 31082 SearchNotEnabled, as mongod 7.3+.
  * Anything else: 59 CommandNotFound; options mongod knows but this server does not implement: 2 BadValue;
  * fields mongod does not know either: 40415, as mongod. Plain 0/1 projections are applied by the server itself
  * (stored field order, as mongod); a filter or update path through a `__proto__` field is refused by mingo (2).

@@ -4,7 +4,7 @@ import { Long, ObjectId, type Document } from 'bson';
 import { Connection } from './connection';
 import { CommandError, errorReply } from './errors';
 import { Engine } from './engine';
-import type { FailAction } from './failpoints';
+import { FailedTransactionalWrite, type FailAction } from './failpoints';
 import type { MemberServer, ReplicaMember } from './replication/member';
 import { withErrorLabels } from './replication/retryable';
 import type { UserSpec } from './scram';
@@ -147,7 +147,7 @@ export class TestMongoServer implements MemberServer {
     let wake!: () => void;
     const changed = new Promise<void>((resolve) => (wake = resolve));
     this.topologyWaiters.add(wake);
-    await Promise.race([conn.sleep(ms), changed]);
+    await conn.sleep(ms, changed);
     this.topologyWaiters.delete(wake);
   }
 
@@ -166,15 +166,15 @@ export class TestMongoServer implements MemberServer {
     if (request.kind === 'query') return this.handleQuery(conn, request, cmdName);
     const requestID = request.header.requestID;
     const moreToCome = (request.flagBits & FLAG_MORE_TO_COME) !== 0;
-    if (cmdName !== 'configureFailPoint') {
-      const action = this.engine.failAction(cmdName, conn.state);
-      if (action && (await this.failed(conn, action, request, moreToCome))) return;
-    }
+    const action = cmdName === 'configureFailPoint' ? undefined : this.engine.failAction(cmdName, conn.state);
+    if (action && (await this.failed(conn, action, request, moreToCome))) return;
     if (HELLO_NAMES.has(cmdName)) return this.hello(conn, cmdName, request.body, requestID, request.flagBits);
     let reply: Document;
     try {
-      reply = await this.engine.run(cmdName, request.body, conn.state);
+      reply = await this.engine.run(cmdName, request.body, conn.state, action?.writeConcernError);
     } catch (e) {
+      // onPrimaryTransactionalWrite's closeConnection: the client sees the connection drop, never a reply.
+      if (e instanceof FailedTransactionalWrite && e.closeConnection) return conn.destroy();
       reply = errorReply(e);
     }
     if (!moreToCome) this.reply(conn, requestID, reply);

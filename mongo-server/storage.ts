@@ -1,7 +1,10 @@
 // In-memory databases, collections and indexes; the MongoDB semantics a session store leans on
 // (unique _id and unique indexes, index conflicts, TTL) are enforced here.
-import { EJSON, UUID, deserialize, serialize, type Document } from 'bson';
+import { UUID, deserialize, serialize, type Document } from 'bson';
 import { CommandError } from './errors';
+import { formatKeyValue, indexKeys, valueKey } from './index-keys';
+
+export { valueKey } from './index-keys';
 
 export type Doc = Document;
 
@@ -30,27 +33,33 @@ export type StorageChange =
   | { op: 'dropDb'; db: string }
   | { op: 'indexes'; db: string; coll: string; indexes: IndexSpec[] };
 
-type Notify = (change: StorageChange) => void;
+/** Told of a change; `undo` (document writes only) puts the document back as it was, telling no one. */
+type Notify = (change: StorageChange, undo?: () => void) => void;
 
 /** Documents by valueKey(_id), reporting every write. Stored documents are never mutated in place, so they can be shared. */
 class DocMap extends Map<string, Doc> {
-  onWrite: ((key: string, doc: Doc | undefined) => void) | undefined;
+  onWrite: ((key: string, doc: Doc | undefined, undo: () => void) => void) | undefined;
 
   override set(key: string, doc: Doc): this {
+    const prev = super.get(key);
     super.set(key, doc);
-    this.onWrite?.(key, doc);
+    this.onWrite?.(key, doc, () => this.restore(key, prev));
     return this;
   }
 
   override delete(key: string): boolean {
+    const prev = super.get(key);
     const had = super.delete(key);
-    if (had) this.onWrite?.(key, undefined);
+    if (had) this.onWrite?.(key, undefined, () => this.restore(key, prev));
     return had;
+  }
+
+  private restore(key: string, prev: Doc | undefined): void {
+    if (prev) super.set(key, prev);
+    else super.delete(key);
   }
 }
 
-/** Canonical key for a value, as equality on BSON values (1 and 1.0 are the same key, as in MongoDB). */
-export const valueKey = (value: unknown): string => EJSON.stringify({ v: value === undefined ? null : value }, { relaxed: true });
 
 export function getPath(doc: Doc, path: string): unknown {
   let cur: unknown = doc;
@@ -71,13 +80,6 @@ export function setPath(doc: Doc, path: string, value: unknown): void {
   cur[parts[parts.length - 1]] = value;
 }
 
-function formatKeyValue(value: Doc): string {
-  const inner = Object.entries(value)
-    .map(([k, v]) => `${k}: ${EJSON.stringify(v === undefined ? null : v, { relaxed: true })}`)
-    .join(', ');
-  return `{ ${inner} }`;
-}
-
 export class Collection {
   /** Documents in natural (insertion) order, keyed by valueKey(_id). */
   readonly docs: Map<string, Doc> = new DocMap();
@@ -93,7 +95,7 @@ export class Collection {
   ) {
     this.uuid = uuid ?? new UUID();
     if (notify) {
-      (this.docs as DocMap).onWrite = (key, doc) => notify(doc ? { op: 'put', db, coll: name, key, doc } : { op: 'del', db, coll: name, key });
+      (this.docs as DocMap).onWrite = (key, doc, undo) => notify(doc ? { op: 'put', db, coll: name, key, doc } : { op: 'del', db, coll: name, key }, undo);
     }
   }
 
@@ -101,48 +103,40 @@ export class Collection {
     return `${this.db}.${this.name}`;
   }
 
-  private indexKey(index: IndexSpec, doc: Doc): { key: string; value: Doc } | undefined {
-    const value: Doc = {};
-    let present = false;
-    for (const field of Object.keys(index.key)) {
-      const v = getPath(doc, field);
-      if (v !== undefined) present = true;
-      value[field] = v === undefined ? null : v;
-    }
-    if (index.sparse && !present) return undefined;
-    return { key: valueKey(Object.values(value)), value };
-  }
-
   /** Throws E11000 if `doc` would collide with another document (other than the one at `selfKey`). */
   checkUnique(doc: Doc, selfKey?: string, matchesPartial?: (filter: Doc, doc: Doc) => boolean): void {
     for (const index of this.indexes) {
       if (index.name !== '_id_' && !index.unique) continue;
       if (index.partialFilterExpression && matchesPartial && !matchesPartial(index.partialFilterExpression, doc)) continue;
-      const mine = this.indexKey(index, doc);
-      if (!mine) continue;
-      let clash = false;
-      if (index.name === '_id_') {
-        const k = valueKey(doc._id);
-        clash = k !== selfKey && this.docs.has(k);
-      } else {
-        for (const [k, other] of this.docs) {
-          if (k === selfKey) continue;
-          if (index.partialFilterExpression && matchesPartial && !matchesPartial(index.partialFilterExpression, other)) continue;
-          const theirs = this.indexKey(index, other);
-          if (theirs && theirs.key === mine.key) {
-            clash = true;
-            break;
-          }
-        }
-      }
+      const clash = index.name === '_id_' ? this.idClash(doc, selfKey) : this.uniqueClash(index, doc, selfKey, matchesPartial);
       if (clash) {
         throw new CommandError(
           11000,
-          `E11000 duplicate key error collection: ${this.ns} index: ${index.name} dup key: ${formatKeyValue(mine.value)}`,
-          { keyPattern: { ...index.key }, keyValue: mine.value },
+          `E11000 duplicate key error collection: ${this.ns} index: ${index.name} dup key: ${formatKeyValue(clash)}`,
+          { keyPattern: { ...index.key }, keyValue: clash },
         );
       }
     }
+  }
+
+  private idClash(doc: Doc, selfKey: string | undefined): Doc | undefined {
+    const k = valueKey(doc._id);
+    return k !== selfKey && this.docs.has(k) ? { _id: doc._id } : undefined;
+  }
+
+  /** The first key of `doc` that another document already holds in `index`. */
+  private uniqueClash(index: IndexSpec, doc: Doc, selfKey: string | undefined, matchesPartial?: (filter: Doc, doc: Doc) => boolean): Doc | undefined {
+    const mine = indexKeys(index, doc);
+    if (mine.size === 0) return undefined;
+    for (const [k, other] of this.docs) {
+      if (k === selfKey) continue;
+      if (index.partialFilterExpression && matchesPartial && !matchesPartial(index.partialFilterExpression, other)) continue;
+      for (const key of indexKeys(index, other).keys()) {
+        const value = mine.get(key);
+        if (value) return value;
+      }
+    }
+    return undefined;
   }
 }
 
@@ -150,7 +144,7 @@ export class Storage {
   readonly dbs = new Map<string, Map<string, Collection>>();
   /** Set on a replica set's primary: every change, in order, becomes an oplog entry. */
   onChange: Notify | undefined;
-  private readonly notify: Notify = (change) => this.onChange?.(change);
+  private readonly notify: Notify = (change, undo) => this.onChange?.(change, undo);
 
   get(db: string, name: string): Collection | undefined {
     return this.dbs.get(db)?.get(name);

@@ -1,7 +1,7 @@
 // Liveness, server parameters and failpoints.
 import { Long } from 'bson';
 import { CommandError, badValue } from '../errors';
-import { parseFailPoint } from '../failpoints';
+import { FAILPOINT_NAMES, type FailPointName } from '../failpoints';
 import { GENERIC_FIELDS, checkFields, isPlainObject } from '../query';
 import type { Doc } from '../storage';
 import type { Command, CommandHandler } from '../types';
@@ -75,10 +75,11 @@ function configureFailPoint({ body, engine }: Command): Doc {
     engine.replica.stopReplProducer(body.mode);
     return { count: 0, ok: 1 };
   }
-  if (body.configureFailPoint !== 'failCommand') {
-    throw badValue(`the test server only implements the 'failCommand' failpoint, not '${String(body.configureFailPoint)}'`);
+  const name = body.configureFailPoint;
+  if (!FAILPOINT_NAMES.includes(name)) {
+    throw badValue(`the test server implements the failpoints ${FAILPOINT_NAMES.join(', ')} and stopReplProducer, not '${String(name)}'`);
   }
-  engine.failPoints.set(body.mode === 'off' ? undefined : parseFailPoint(body.mode, body.data));
+  engine.failPoints.configure(name as FailPointName, body.mode, body.data);
   return { count: 0, ok: 1 };
 }
 

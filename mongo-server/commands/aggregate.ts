@@ -6,6 +6,7 @@ import { plainProjection, projectDocs } from '../projection';
 import { checkFields, collName, isPlainObject, matching, runMingo } from '../query';
 import { cloneDoc, type Collection, type Doc } from '../storage';
 import type { Command, CommandHandler } from '../types';
+import { refuseSearchStage } from './search-indexes';
 
 /** Pipeline stages this server runs (through mingo). */
 const AGG_STAGES = new Set([
@@ -16,7 +17,7 @@ const AGG_STAGES = new Set([
 /** Stages mongod knows that this server refuses (BadValue) rather than pretending to run them. */
 const REFUSED_STAGES = new Set([
   '$out', '$merge', '$collStats', '$indexStats', '$currentOp', '$listSessions', '$listLocalSessions', '$planCacheStats',
-  '$geoNear', '$changeStream', '$search', '$searchMeta', '$vectorSearch', '$listSearchIndexes', '$shardedDataDistribution',
+  '$geoNear', '$changeStream', '$shardedDataDistribution',
   '$listCatalog', '$changeStreamSplitLargeEvent',
 ]);
 
@@ -29,6 +30,7 @@ function checkPipeline(body: Doc): Doc[] {
   for (const stage of body.pipeline) {
     if (!isPlainObject(stage) || Object.keys(stage).length !== 1) throw new CommandError(40323, 'A pipeline stage specification object must contain exactly one field.');
     const stageName = Object.keys(stage)[0];
+    refuseSearchStage(stageName);
     if (REFUSED_STAGES.has(stageName)) throw badValue(`the test server does not support the ${stageName} stage`);
     if (!AGG_STAGES.has(stageName)) throw new CommandError(40324, `Unrecognized pipeline stage name: '${stageName}'`);
   }

@@ -10,6 +10,7 @@ import { indexCommands } from './indexes';
 import { namespaceCommands } from './namespaces';
 import { readCommands } from './reads';
 import { replSetCommands } from './replset';
+import { searchIndexCommands } from './search-indexes';
 import { writeCommands } from './writes';
 
 export const COMMANDS: Readonly<Record<string, CommandHandler>> = {
@@ -23,6 +24,7 @@ export const COMMANDS: Readonly<Record<string, CommandHandler>> = {
   ...namespaceCommands,
   ...indexCommands,
   ...replSetCommands,
+  ...searchIndexCommands,
 };
 
 /** The handler for a command name; own entries only, so names like 'constructor' stay unknown. */

@@ -2,6 +2,7 @@
 // retryable writes, a statement already run is not run again.
 import type { Engine } from '../engine';
 import { CommandError } from '../errors';
+import { FailedTransactionalWrite } from '../failpoints';
 import { checkFields, collName, isPlainObject, matching } from '../query';
 import { valueKey, type Doc } from '../storage';
 import type { Command, CommandHandler } from '../types';
@@ -32,6 +33,7 @@ function eachStatement(cmd: Command, statements: unknown[], run: (stmt: unknown,
         outcome = run(stmt, i);
         cmd.retry?.record(i, outcome);
       } catch (e) {
+        if (e instanceof FailedTransactionalWrite && e.closeConnection) throw e;
         writeErrors.push(writeErrorFor(i, e));
         if (cmd.body.ordered !== false) break;
         continue;

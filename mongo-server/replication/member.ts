@@ -7,9 +7,11 @@ import { CommandError, badValue, errorReply } from '../errors';
 import { isPlainObject } from '../query';
 import type { Doc } from '../storage';
 import type { StatementLog } from '../types';
-import type { OplogChange, OplogEntry } from './oplog';
+import { FailedTransactionalWrite } from '../failpoints';
+import { checkReadConcern } from '../read-concern';
+import type { OplogChange, OplogEntry, TxnChange } from './oplog';
 import type { ReplicaSet } from './replica-set';
-import { STATE_CHANGE_CODES, TxnTable, sessionTxn, statementLog, withErrorLabels } from './retryable';
+import { STATE_CHANGE_CODES, TxnTable, sessionTxn, statementLog, withErrorLabels, withInjectedWriteConcernError, type InjectedWriteConcernError, type SessionTxn } from './retryable';
 
 /** Commands mongod never runs on a secondary (NotWritablePrimary there). */
 export const WRITE_COMMANDS = new Set([
@@ -47,6 +49,8 @@ export class ReplicaMember {
   engine!: Engine;
   server!: MemberServer;
   private pending: OplogChange[] = [];
+  /** How to take back each document write in `pending`, for a statement that must not commit. */
+  private pendingUndo: Array<() => void> = [];
   private appended = 0;
   private pumpTimer: NodeJS.Timeout | undefined;
 
@@ -97,12 +101,14 @@ export class ReplicaMember {
   }
 
   /** Runs a command the way a replica set member does; errors come back as replies with mongod's labels. */
-  async run(cmdName: string, body: Doc, exec: (retry?: StatementLog) => Doc | Promise<Doc>): Promise<Doc> {
+  async run(cmdName: string, body: Doc, exec: (retry?: StatementLog) => Doc | Promise<Doc>, injected?: InjectedWriteConcernError): Promise<Doc> {
     const before = this.appended;
     let reply: Doc;
     try {
-      reply = await this.execute(cmdName, body, exec);
+      reply = withInjectedWriteConcernError(await this.execute(cmdName, body, exec), injected);
     } catch (e) {
+      // The client gets no reply: the network layer closes its connection.
+      if (e instanceof FailedTransactionalWrite && e.closeConnection) throw e;
       reply = errorReply(e);
       if (STATE_CHANGE_CODES.has(reply.code as number)) reply.topologyVersion = this.server.topologyVersion();
     }
@@ -110,10 +116,10 @@ export class ReplicaMember {
   }
 
   private async execute(cmdName: string, body: Doc, exec: (retry?: StatementLog) => Doc | Promise<Doc>): Promise<Doc> {
-    checkReadConcern(body);
+    checkReadConcern(cmdName, body, this.state === 'PRIMARY' ? 'primary' : 'secondary');
     await this.gate(cmdName, body);
     const txn = sessionTxn(cmdName, body, true);
-    const log = txn ? statementLog(txn, this.txns.begin(txn), (change) => this.commit(change)) : undefined;
+    const log = txn ? statementLog(txn, this.txns.begin(txn), (change, committed) => this.commit(change, txn, committed)) : undefined;
     let result: Doc | Promise<Doc>;
     try {
       result = exec(log);
@@ -135,17 +141,40 @@ export class ReplicaMember {
   }
 
   /** Storage.onChange on the primary: each change waits for the end of its statement or command. */
-  readonly record = (change: OplogChange): void => {
+  readonly record = (change: OplogChange, undo?: () => void): void => {
     this.pending.push(change);
+    if (undo) this.pendingUndo.push(undo);
   };
 
-  private commit(change: OplogChange): void {
-    this.pending.push(change);
+  /**
+   * A retryable write's statement commits with the record of its result, unless onPrimaryTransactionalWrite
+   * fires: then, as in mongod, its write is taken back (failBeforeCommitExceptionCode) or kept, and the command ends.
+   */
+  private commit(change: TxnChange, txn: SessionTxn, committed: () => void): void {
+    const failure = this.engine.failPoints.transactionalWriteFailure();
+    const code = failure?.failBeforeCommitExceptionCode;
+    if (code === undefined) {
+      this.pending.push(change);
+      this.flush();
+      committed();
+    } else this.takeBackPending();
+    if (failure && (failure.closeConnection || code !== undefined)) {
+      const msg = `Failing write for ${txn.lsid}:${txn.txnNumber} due to failpoint. The write must not be reflected.`;
+      throw new FailedTransactionalWrite(code ?? 1, msg, failure.closeConnection);
+    }
+  }
+
+  /** Undoes the pending document writes; what else is pending (a collection created) still commits. */
+  private takeBackPending(): void {
+    for (const undo of this.pendingUndo.reverse()) undo();
+    this.pendingUndo = [];
+    this.pending = this.pending.filter((c) => c.op !== 'put' && c.op !== 'del');
     this.flush();
   }
 
   /** What is pending becomes one oplog entry (the primary's own writes only). */
   flush(): void {
+    this.pendingUndo = [];
     if (this.pending.length === 0) return;
     const changes = this.pending;
     this.pending = [];
@@ -209,17 +238,4 @@ export class ReplicaMember {
 /** mongod's electionId for a term: 0x7fffffff then the term, so that a later election sorts higher. */
 export function electionId(term: number): ObjectId {
   return new ObjectId(`7fffffff${term.toString(16).padStart(16, '0')}`);
-}
-
-/** Read concerns other than the default ones would promise what this server does not do (majority snapshots). */
-function checkReadConcern(body: Doc): void {
-  const rc = body.readConcern;
-  if (rc === undefined) return;
-  if (!isPlainObject(rc)) throw new CommandError(14, "BSON field 'readConcern' is the wrong type, expected type 'object'");
-  if (rc.level !== undefined && rc.level !== 'local' && rc.level !== 'available') {
-    throw badValue(`the test server does not support readConcern level '${String(rc.level)}'`);
-  }
-  for (const field of ['afterClusterTime', 'afterOpTime', 'atClusterTime']) {
-    if (field in rc) throw badValue(`the test server does not support readConcern.${field}`);
-  }
 }

@@ -70,14 +70,23 @@ export class TxnTable {
 }
 
 /** The statement log a write command consults: `record` also puts the result in the oplog with the statement's writes. */
-export function statementLog(txn: SessionTxn, stmts: Map<number, Doc>, commit: (change: TxnChange) => void): StatementLog {
+export function statementLog(txn: SessionTxn, stmts: Map<number, Doc>, commit: (change: TxnChange, committed: () => void) => void): StatementLog {
   return {
     done: (i) => stmts.get(i),
-    record: (i, result) => {
-      stmts.set(i, result);
-      commit({ op: 'txn', lsid: txn.lsid, txnNumber: txn.txnNumber, stmt: i, result });
-    },
+    // A statement counts as done once committed; a failpoint may refuse the commit, and a retry then runs it again.
+    record: (i, result) => commit({ op: 'txn', lsid: txn.lsid, txnNumber: txn.txnNumber, stmt: i, result }, () => stmts.set(i, result)),
   };
+}
+
+/** failCommand's writeConcernError: the command ran, and its reply reports the write concern as failed. */
+export interface InjectedWriteConcernError {
+  writeConcernError: Doc;
+  errorLabels?: string[];
+}
+
+export function withInjectedWriteConcernError(reply: Doc, injected: InjectedWriteConcernError | undefined): Doc {
+  if (!injected || reply.ok !== 1) return reply;
+  return { ...reply, writeConcernError: injected.writeConcernError, ...(injected.errorLabels ? { errorLabels: injected.errorLabels } : {}) };
 }
 
 /**

@@ -2,7 +2,7 @@
 // --setParameter enableTestCommands=1; with the in-process backend each test uses its own server.
 // Every failpoint is scoped to this file's clients by appName.
 import { afterEach, describe, expect, it } from 'vitest';
-import { MongoClient, MongoServerError, type Document } from 'mongodb';
+import { MongoClient, MongoServerError, MongoWriteConcernError, type Document } from 'mongodb';
 import { mongoBackend, mongoUrl, uniqueDbName } from '../../test/support/mongo';
 import { TestMongoServer } from '..';
 
@@ -56,6 +56,26 @@ describe('failCommand failpoint (MONGO_URL: needs mongod with enableTestCommands
     await failPoint('off');
     await coll.insertOne({ i: 'after' });
     expect(await coll.countDocuments({})).toBe(1);
+  });
+
+  it('{skip: n} lets n matching commands through, then fails each one until turned off', async () => {
+    const { coll, failPoint } = await setup();
+    await failPoint({ skip: 2 }, { failCommands: ['insert'], errorCode: 2 });
+    await coll.insertOne({ i: 1 });
+    await coll.insertOne({ i: 2 });
+    for (let i = 0; i < 2; i++) expect(((await caught(coll.insertOne({ i: 3 }))) as MongoServerError).code).toBe(2);
+    await failPoint('off');
+    expect(await coll.countDocuments({})).toBe(2);
+  });
+
+  it('writeConcernError: the command runs, then its reply reports the write concern error', async () => {
+    const { coll, failPoint } = await setup();
+    const writeConcernError = { code: 64, errmsg: 'waiting for replication timed out', errInfo: { wtimeout: true } };
+    await failPoint({ times: 1 }, { failCommands: ['insert'], writeConcernError });
+    const err = await caught(coll.insertOne({ _id: 1 } as Document));
+    expect(err).toBeInstanceOf(MongoWriteConcernError);
+    expect((err as MongoWriteConcernError).code).toBe(64);
+    expect(await coll.find().toArray()).toEqual([{ _id: 1 }]);
   });
 
   it('closeConnection drops the connection without a reply; the next operation reconnects', async () => {

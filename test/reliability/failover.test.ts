@@ -1,7 +1,9 @@
 // Failover on a replica set: the primary steps down and another is elected while an Express app serves many
 // users. Runs on MONGO_URL when it names a replica set (failpoints need enableTestCommands=1), otherwise on an
 // in-process replica set. The store coalesces concurrent calls into one find / one bulkWrite (src/batching/):
-// these tests also check that such shared commands are retried by the driver as retryable reads and writes.
+// these tests also check that such shared commands are retried by the driver as retryable reads and writes,
+// and (with mongod's onPrimaryTransactionalWrite failpoint) that a retried write whose first attempt committed
+// is answered from the server's record instead of being applied again.
 import { describe, expect, it, vi } from 'vitest';
 import { MongoClient, type Document } from 'mongodb';
 import { MongoStore } from '../../src/index';
@@ -24,14 +26,14 @@ interface Sent {
   outcome?: { ok: true; reply: Document } | { ok: false; code?: number };
 }
 
-/** Every find and update the store's client sends, with how each ended. */
+/** Every find, update and delete the store's client sends, with how each ended. */
 function commandLog(client: MongoClient): Sent[] {
   const sent: Sent[] = [];
   const byRequest = new Map<number, Sent>();
   client.on('commandStarted', (e) => {
-    if (e.commandName !== 'find' && e.commandName !== 'update') return;
+    if (e.commandName !== 'find' && e.commandName !== 'update' && e.commandName !== 'delete') return;
     const c = e.command;
-    const shared = e.commandName === 'update' ? c.updates.length : (c.filter?._id?.$in?.length ?? 1);
+    const shared = e.commandName === 'update' ? c.updates.length : e.commandName === 'delete' ? c.deletes.length : (c.filter?._id?.$in?.length ?? 1);
     const entry: Sent = { name: e.commandName, address: e.address, lsid: c.lsid?.id?.toString('hex'), txnNumber: c.txnNumber?.toString(), shared, filter: JSON.stringify(c.filter) };
     sent.push(entry);
     byRequest.set(e.requestId, entry);
@@ -168,4 +170,83 @@ describe('shared commands caught by a failover are retried', () => {
     }
     for (const [i, id] of ids.entries()) expect(await store.get(id)).toMatchObject({ i, again: true });
   });
+});
+
+describe("a retried write is not applied twice (mongod's onPrimaryTransactionalWrite failpoint)", () => {
+  /** Fails the primary's next retryable write statements as mongod does: by default, committed, then the connection closed. */
+  async function failTransactionalWrites(mode: unknown, data?: Document) {
+    const admin = rs.direct(await rs.primary()).db('admin');
+    onCleanup(() => admin.command({ configureFailPoint: 'onPrimaryTransactionalWrite', mode: 'off' }));
+    await admin.command({ configureFailPoint: 'onPrimaryTransactionalWrite', mode, ...(data ? { data } : {}) });
+  }
+
+  /** The one command of `name` sent since `from`, which failed on the wire, and its retry. */
+  function attempts(sent: Sent[], from: number, name: string) {
+    const failed = sent.slice(from).filter((s) => s.name === name && s.outcome && !s.outcome.ok);
+    expect(failed).toHaveLength(1);
+    const retry = retryOf(sent, failed[0]);
+    expect(retry?.outcome?.ok).toBe(true);
+    return { failed: failed[0], reply: (retry!.outcome as { reply: Document }).reply };
+  }
+
+  it("set() creating a session and destroy() deleting it: committed, connection dropped, the retry returns the first attempt's result", async () => {
+    const dbName = uniqueDbName('committed');
+    const { client, sent, store } = storeOn(dbName);
+    const sessions = client.db(dbName).collection<{ _id: string; session: string }>('sessions');
+
+    let from = sent.length;
+    await failTransactionalWrites({ times: 1 });
+    await store.set('created', makeSession({ v: 1 }));
+    const upsert = attempts(sent, from, 'update');
+    // Run again, the upsert would match the stored document and upsert nothing: this is the recorded result.
+    expect(upsert.reply).toMatchObject({ n: 1, upserted: [{ index: 0, _id: 'created' }], retriedStmtIds: [0] });
+    expect(JSON.parse((await sessions.findOne({ _id: 'created' }))!.session)).toMatchObject({ v: 1 });
+
+    from = sent.length;
+    await failTransactionalWrites({ times: 1 });
+    await store.destroy('created');
+    // Run again, the delete would find nothing (n: 0).
+    expect(attempts(sent, from, 'delete').reply).toMatchObject({ n: 1, retriedStmtIds: [0] });
+    expect(await sessions.countDocuments({ _id: 'created' })).toBe(0);
+  });
+
+  it('set() whose first attempt was undone (failBeforeCommitExceptionCode) is applied by the retry', async () => {
+    const dbName = uniqueDbName('undone');
+    const { sent, store } = storeOn(dbName);
+    const from = sent.length;
+    await failTransactionalWrites({ times: 1 }, { failBeforeCommitExceptionCode: 1 });
+    await store.set('undone', makeSession({ v: 1 }));
+    const { reply } = attempts(sent, from, 'update');
+    expect(reply).toMatchObject({ n: 1, upserted: [{ index: 0, _id: 'undone' }] });
+    expect(reply.retriedStmtIds).toBeUndefined();
+    expect(await store.get('undone')).toMatchObject({ v: 1 });
+  });
+
+  it('a shared bulk update dropped after its first statement committed: retried whole, that statement answered from the record', async () => {
+    const dbName = uniqueDbName('shared');
+    const { client, sent, store } = storeOn(dbName);
+    const ids = Array.from({ length: 12 }, (_, i) => `b${i}`);
+    await Promise.all(ids.map((id) => store.set(id, makeSession({ v: 1 }))));
+    // A lone set() held in flight (its write waits for a majority that does not replicate), so that the next
+    // set() calls go out together as one shared command, the first retryable write the failpoint sees.
+    await rs.pauseReplication(rs.hosts, true);
+    onCleanup(() => rs.pauseReplication(rs.hosts, false));
+    const lone = store.set('lone', makeSession({ v: 0 }));
+    const onPrimary = rs.direct(await rs.primary()).db(dbName).collection('sessions');
+    await vi.waitFor(async () => expect(await onPrimary.countDocuments({ _id: 'lone' } as Document)).toBe(1), SETTLE);
+    const from = sent.length;
+    await failTransactionalWrites({ times: 1 });
+    const sets = Promise.all(ids.map((id) => store.set(id, makeSession({ v: 2 }))));
+    await vi.waitFor(() => expect(sent.slice(from).filter((s) => s.name === 'update')).toHaveLength(2), SETTLE);
+    await rs.pauseReplication(rs.hosts, false);
+    await Promise.all([lone, sets]);
+
+    const { failed, reply } = attempts(sent, from, 'update');
+    expect(failed.shared).toBe(ids.length);
+    expect(reply).toMatchObject({ n: ids.length, nModified: ids.length, retriedStmtIds: [0] });
+    for (const id of ids) expect(await store.get(id)).toMatchObject({ v: 2 });
+    expect(await client.db(dbName).collection('sessions').countDocuments()).toBe(ids.length + 1);
+  });
+
+
 });

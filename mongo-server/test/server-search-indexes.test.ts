@@ -1,0 +1,53 @@
+// Atlas Search needs a search process next to mongod; without one, mongod (7.3+) refuses the search index
+// commands, the $listSearchIndexes stage and the $search / $vectorSearch stages with SearchNotEnabled (31082),
+// in messages that send the user to Atlas. An app meeting the test server must see the same error.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MongoClient, MongoServerError, type Collection } from 'mongodb';
+import { mongoUrl, uniqueDbName } from '../../test/support/mongo';
+
+let client: MongoClient;
+let coll: Collection<{ _id: number; text: string }>;
+
+beforeAll(async () => {
+  client = new MongoClient(mongoUrl());
+  coll = client.db(uniqueDbName('search')).collection('articles');
+  await coll.insertOne({ _id: 1, text: 'sessions in MongoDB' });
+});
+
+afterAll(async () => {
+  await coll?.drop().catch(() => undefined);
+  await client?.close();
+});
+
+async function refusal(p: Promise<unknown>): Promise<MongoServerError> {
+  const e = await p.then(() => undefined, (err: unknown) => err);
+  expect(e).toBeInstanceOf(MongoServerError);
+  expect((e as MongoServerError).code).toBe(31082);
+  expect((e as MongoServerError).codeName).toBe('SearchNotEnabled');
+  return e as MongoServerError;
+}
+
+const INDEX_COMMANDS_REFUSED =
+  'Using Atlas Search Database Commands and the $listSearchIndexes aggregation stage requires additional configuration. ' +
+  'Please connect to Atlas or an AtlasCLI local deployment to enable. ' +
+  'For more information on how to connect, see https://dochub.mongodb.org/core/atlas-cli-deploy-local-reqs.';
+
+describe('Atlas Search without a search process', () => {
+  it('refuses createSearchIndexes, updateSearchIndex, dropSearchIndex and $listSearchIndexes, naming Atlas', async () => {
+    const definition = { mappings: { dynamic: true } };
+    const attempts = [
+      () => coll.createSearchIndex({ name: 'default', definition }),
+      () => coll.updateSearchIndex('default', definition),
+      () => coll.dropSearchIndex('default'),
+      () => coll.listSearchIndexes().toArray(),
+    ];
+    for (const attempt of attempts) expect((await refusal(attempt())).message).toBe(INDEX_COMMANDS_REFUSED);
+  });
+
+  it('refuses the $search, $searchMeta and $vectorSearch stages, and nothing is lost', async () => {
+    for (const stage of [{ $search: { text: { query: 'x', path: 'text' } } }, { $searchMeta: {} }, { $vectorSearch: {} }]) {
+      expect((await refusal(coll.aggregate([stage]).toArray())).message).toMatch(/^Using \$search and \$vectorSearch aggregation stages requires additional configuration\. Please connect to Atlas/);
+    }
+    expect(await coll.find().toArray()).toEqual([{ _id: 1, text: 'sessions in MongoDB' }]);
+  });
+});
