@@ -19,7 +19,7 @@ function debugLines(): string[] {
 describe('debug logging', () => {
   it('logs operations with their sid, and never the secret, the session or the ciphertext', async () => {
     const lines = debugLines();
-    const secret = 'debug-test-secret-value';
+    const secret = 'debug-test-secret-value, 32 bytes or more';
     const { store, collection } = makeStore({ crypto: { secret }, touchAfter: 1 });
     const id = sid('debugsid');
     const s = makeSession({ marker: 'session-content-marker' });

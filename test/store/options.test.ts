@@ -5,7 +5,9 @@ import { MongoClient } from 'mongodb';
 import mongoose from 'mongoose';
 import { MongoStore, createWebCryptoAdapter, type ConnectMongoOptions } from '../../src/index';
 import { TestMongoServer } from '../../mongo-server';
+import { CONNECT_FAILED_WARNING } from '../../src/connection/failure';
 import { asJson, commandLog, makeSession, makeStore, mongoUrl, rawCollection, sid, track, uniqueDbName } from '../support';
+import { nextWarning } from '../support/warnings';
 
 describe('validation at create()', () => {
   const url = () => mongoUrl();
@@ -96,6 +98,8 @@ describe('validation at create()', () => {
   it('a clientPromise that resolves to something other than a MongoClient fails every call clearly', async () => {
     const store = track(MongoStore.create({ clientPromise: Promise.resolve({ not: 'a client' }) as never }));
     await expect(store.get('x')).rejects.toThrow(/`clientPromise` resolved to .*MongoClient/);
+    // Nobody listens for 'error': the same words as a process warning.
+    expect((await nextWarning(CONNECT_FAILED_WARNING)).message).toMatch(/`clientPromise` resolved to .*MongoClient/);
   });
 });
 

@@ -9,11 +9,21 @@ export type ProcessWarning = Error & { code?: string; detail?: string };
 
 let pending: Array<{ warning: ProcessWarning; test: string | undefined }> = [];
 const allowed = new Set<string>();
+const waiting: Array<{ code: string; resolve: (warning: ProcessWarning) => void }> = [];
 
 process.on('warning', (warning: ProcessWarning) => {
   if (warning.code && allowed.has(warning.code)) return;
+  const waiter = waiting.find(({ code }) => code === warning.code);
+  if (waiter) return void waiting.splice(waiting.indexOf(waiter), 1)[0].resolve(warning);
   pending.push({ warning, test: expect.getState().currentTestName });
 });
+
+/** The next warning with `code` (or one already recorded), taken. */
+export function nextWarning(code: string): Promise<ProcessWarning> {
+  const [recorded] = takeWarnings(code);
+  if (recorded) return Promise.resolve(recorded);
+  return new Promise((resolve) => waiting.push({ code, resolve }));
+}
 
 function take(code?: string): typeof pending {
   const taken = pending.filter(({ warning }) => code === undefined || warning.code === code);
