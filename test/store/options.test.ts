@@ -6,7 +6,7 @@ import mongoose from 'mongoose';
 import { MongoStore, createWebCryptoAdapter, type ConnectMongoOptions } from '../../src/index';
 import { TestMongoServer } from '../../mongo-server';
 import { CONNECT_FAILED_WARNING } from '../../src/connection/failure';
-import { asJson, commandLog, makeSession, makeStore, mongoUrl, rawCollection, sid, track, uniqueDbName } from '../support';
+import { asJson, clockPast, commandLog, makeSession, makeStore, mongoUrl, rawCollection, sid, track, uniqueDbName } from '../support';
 import { nextWarning } from '../support/warnings';
 
 describe('validation at create()', () => {
@@ -259,12 +259,12 @@ describe('serialization options', () => {
     const first = await (await collection()).findOne({ _id: id as never });
     expect(first!.createdAt).toBeInstanceOf(Date);
     expect(first!.updatedAt).toBeInstanceOf(Date);
-    await new Promise((r) => setTimeout(r, 5)); // so that a new date differs
+    await clockPast(first!.updatedAt.getTime()); // so that a new date differs
     await store.set(id, s);
     const second = await (await collection()).findOne({ _id: id as never });
     expect(second!.createdAt).toEqual(first!.createdAt);
     expect(second!.updatedAt.getTime()).toBeGreaterThan(first!.updatedAt.getTime());
-    await new Promise((r) => setTimeout(r, 5));
+    await clockPast(second!.updatedAt.getTime());
     await store.touch(id, s);
     const third = await (await collection()).findOne({ _id: id as never });
     expect(third!.createdAt).toEqual(first!.createdAt);

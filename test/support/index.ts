@@ -3,6 +3,7 @@
 // the file's raw client (./raw). Unit tests import single modules instead (./kruptein), so they load
 // neither the MongoDB driver nor the HTTP stack.
 export * from './callbacks';
+export * from './clock';
 export * from './cleanup';
 export * from './commands';
 export * from './cookies';
