@@ -11,6 +11,7 @@ export * from './debug';
 export * from './example-process';
 export * from './faults';
 export * from './framework-app';
+export * from './hold-proxy';
 export * from './kruptein';
 export * from './listen';
 export * from './mongo';
