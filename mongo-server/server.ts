@@ -147,7 +147,7 @@ export class TestMongoServer implements MemberServer {
     let wake!: () => void;
     const changed = new Promise<void>((resolve) => (wake = resolve));
     this.topologyWaiters.add(wake);
-    await Promise.race([conn.sleep(ms), changed]);
+    await conn.sleep(ms, changed);
     this.topologyWaiters.delete(wake);
   }
 
