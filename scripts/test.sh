@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # `npm test`: every check the project has, in order, stopping at the first failure.
 #   1 typecheck   2 lint   3 vitest + coverage (driver 7)   4 driver matrix (mongodb 5, 6)
-#   5 build   6 package checks (contents, publint, attw, ESM/CJS/TS smoke installs)   7 example smoke tests
+#   5 build   6 package checks (contents, publint, attw, ESM/CJS/TS smoke installs)
+#   7 runtimes (the packed package on Node 22, 24, 26, Bun and Deno)   8 example smoke tests
 # Results of each vitest run and check land in .tmp/test-results/, from which the last line is counted.
+# A passing run prints no warning: a step whose output has one fails (see no_warnings below).
 set -Eeuo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
 . scripts/no-colour.sh
+. scripts/no-warnings.sh
 
 echo "npm test: every check, about 6-8 minutes on 2 cores (the durations are listed at the end)."
 echo "Faster while working: npm run test:unit (vitest only), npx vitest run test/<file>.test.ts (one file),"
@@ -14,7 +17,7 @@ echo "bash scripts/driver-matrix.sh 6 (one other driver); see the README's Devel
 results=.tmp/test-results
 rm -rf "$results" && mkdir -p "$results"
 
-total_steps=7
+total_steps=8
 current=0
 current_name=""
 started_all=$SECONDS
@@ -26,6 +29,7 @@ on_error() {
 }
 trap on_error ERR
 
+
 step() {
   current=$((current + 1))
   current_name="$1"
@@ -35,7 +39,9 @@ step() {
   echo "== [$current/$total_steps] $current_name"
   echo "=============================================================="
   local started=$SECONDS
-  "$@"
+  local log="$results/step-$current.log"
+  "$@" 2>&1 | tee "$log"
+  no_warnings "$log" "npm test: step $current/$total_steps ($current_name) passed but"
   local took=$((SECONDS - started))
   timings+=("$(printf '%4ss  %s' "$took" "$current_name")")
   echo "-- $current_name: ok (${took}s)"
@@ -53,6 +59,8 @@ step "unit + integration tests, mongodb driver 7, coverage >= 90% lines/branches
 step "driver matrix: integration tests with mongodb 5 and 6 (scratch copies)" bash scripts/driver-matrix.sh 5 6
 step "build (tsup: ESM + CJS + declarations)" check npm run --silent build
 step "package checks: npm pack, contents, publint, attw, smoke installs (.mjs, .cjs, tsc)" bash scripts/check-package.sh
+step "runtimes: the packed package on Node 22, 24, 26, Bun and Deno (smoke files, an Express app over HTTP)" \
+  node --import tsx scripts/runtimes/run.ts
 step "example smoke tests (npm start, restart keeps the session, every example answers)" \
   vitest run test/integration/examples/ --reporter=default --reporter=json --outputFile.json="$results/examples.json"
 
