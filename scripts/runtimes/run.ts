@@ -4,6 +4,7 @@
 //   app.mts            an Express + express-session app in TypeScript, run as is and type-checked (tsc here,
 //                      and `deno check` on Deno), driven over HTTP with cookies in all three formats (./flow.ts)
 // Two runtimes at a time (the machine this runs on has 2 cores). Run `npm run build` first.
+//   node --import tsx scripts/runtimes/run.ts [LABEL...]    only these runtimes, e.g. `bun "node 24"`
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -119,6 +120,10 @@ async function inPool<T, R>(items: T[], width: number, task: (item: T) => Promis
   return out;
 }
 
+const chosen = process.argv.slice(2);
+const runtimes = chosen.length ? RUNTIMES.filter((runtime) => chosen.includes(runtime.label)) : RUNTIMES;
+if (runtimes.length < chosen.length) throw new Error(`unknown runtime in ${chosen.join(', ')}; known: ${RUNTIMES.map((r) => r.label).join(', ')}`);
+
 async function main(): Promise<void> {
   const started = Date.now();
   mkdirSync(results, { recursive: true });
@@ -135,9 +140,9 @@ async function main(): Promise<void> {
     passed('test server up; app.mts type-checks against the tarball (tsc --strict, nodenext)');
     const mongo = (client = new MongoClient(mongoUrl));
     const pkg = (await import(pathToFileURL(join(app, 'node_modules', 'connect-mongo-next', 'dist', 'index.js')).href)) as typeof Package;
-    const durations = await inPool(RUNTIMES, 2, (runtime) => checkRuntime(runtime, app, mongoUrl, { mongo, mongoUrl, secret, pkg }));
-    RUNTIMES.forEach((runtime, i) => console.log(`  ${seconds(durations[i]).padStart(6)}  ${runtime.label} ${runtime.version}`));
-    console.log(`runtimes: all ${RUNTIMES.length} passed in ${seconds(Date.now() - started)}`);
+    const durations = await inPool(runtimes, 2, (runtime) => checkRuntime(runtime, app, mongoUrl, { mongo, mongoUrl, secret, pkg }));
+    runtimes.forEach((runtime, i) => console.log(`  ${seconds(durations[i]).padStart(6)}  ${runtime.label} ${runtime.version}`));
+    console.log(`runtimes: all ${runtimes.length} passed in ${seconds(Date.now() - started)}`);
   } finally {
     await client?.close();
     server.kill('SIGTERM');
