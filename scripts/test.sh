@@ -17,6 +17,16 @@ echo "bash scripts/driver-matrix.sh 6 (one other driver); see the README's Devel
 results=.tmp/test-results
 rm -rf "$results" && mkdir -p "$results"
 
+# The runtimes for step 7 download (once; cached in .cache/runtimes) while the first steps run: network, not CPU.
+node --import tsx scripts/runtimes/install.ts > "$results/runtimes-install.log" 2>&1 &
+runtimes_install=$!
+runtimes_installed=no # set by the main shell before step 7: a step's subshell cannot wait for it
+runtimes() {
+  cat "$results/runtimes-install.log"
+  [ "$runtimes_installed" = yes ] || { echo "installing the runtimes failed (above)"; return 1; }
+  node --import tsx scripts/runtimes/run.ts
+}
+
 total_steps=8
 current=0
 current_name=""
@@ -28,7 +38,6 @@ on_error() {
   echo "npm test: FAILED in step $current/$total_steps ($current_name)"
 }
 trap on_error ERR
-
 
 step() {
   current=$((current + 1))
@@ -59,8 +68,9 @@ step "unit + integration tests, mongodb driver 7, coverage >= 90% lines/branches
 step "driver matrix: integration tests with mongodb 5 and 6 (scratch copies)" bash scripts/driver-matrix.sh 5 6
 step "build (tsup: ESM + CJS + declarations)" check npm run --silent build
 step "package checks: npm pack, contents, publint, attw, smoke installs (.mjs, .cjs, tsc)" bash scripts/check-package.sh
+wait "$runtimes_install" && runtimes_installed=yes
 step "runtimes: the packed package on Node 22, 24, 26, Bun and Deno (smoke files, an Express app over HTTP)" \
-  node --import tsx scripts/runtimes/run.ts
+  runtimes
 step "example smoke tests (npm start, restart keeps the session, every example answers)" \
   vitest run test/integration/examples/ --reporter=default --reporter=json --outputFile.json="$results/examples.json"
 
