@@ -132,18 +132,24 @@ async function main(): Promise<void> {
   passed(`installed: ${RUNTIMES.map((runtime) => `${runtime.label} ${runtime.version}`).join(', ')}`);
   const app = prepareApp();
   passed('packed, and installed into an app folder with express, express-session, mongodb');
+  // Type-checked by the host's tsc alongside the runtimes (the declarations themselves: check-package.sh).
+  const typeCheck = startProcess(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], app, process.env);
+  const typesStarted = Date.now();
   const server = startProcess(process.execPath, ['--import', 'tsx', 'mongo-server/cli.ts', '--port', '0'], repo, process.env);
   let client: MongoClient | undefined;
   try {
     const [, mongoUrl] = await server.line(/test-server listening: (\S+)/);
-    execFileSync(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: app, stdio: 'inherit' });
-    passed('test server up; app.mts type-checks against the tarball (tsc --strict, nodenext)');
+    passed(`test server up at ${mongoUrl}`);
     const mongo = (client = new MongoClient(mongoUrl));
     const pkg = (await import(pathToFileURL(join(app, 'node_modules', 'connect-mongo-next', 'dist', 'index.js')).href)) as typeof Package;
     const durations = await inPool(runtimes, 2, (runtime) => checkRuntime(runtime, app, mongoUrl, { mongo, mongoUrl, secret, pkg }));
+    const types = await typeCheck.exited;
+    if (types.code !== 0) throw new Error(`app.mts does not type-check against the tarball:\n${types.stdout}${types.stderr}`);
+    pass('runtimes: app.mts type-checks against the tarball (tsc --strict, nodenext)', typesStarted);
     runtimes.forEach((runtime, i) => console.log(`  ${seconds(durations[i]).padStart(6)}  ${runtime.label} ${runtime.version}`));
     console.log(`runtimes: all ${runtimes.length} passed in ${seconds(Date.now() - started)}`);
   } finally {
+    typeCheck.kill();
     await client?.close();
     server.kill('SIGTERM');
     await server.exited;
