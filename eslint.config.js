@@ -13,7 +13,7 @@ const nodeGlobals = Object.fromEntries(
 const commonJsGlobals = { require: 'readonly', module: 'writable', exports: 'writable', __dirname: 'readonly', __filename: 'readonly' };
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'node_modules/', '.tmp/', 'bench/results/'] },
+  { ignores: ['dist/', 'coverage/', 'node_modules/', '.tmp/', '.cache/', 'bench/results/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -4,6 +4,10 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts', 'mongo-server/test/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
+    // Workers print no process warning themselves: test/support/warnings.ts records each, and prints the
+    // ones no test expected.
+    execArgv: ['--no-warnings'],
+    setupFiles: ['test/support/warnings.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     coverage: {

@@ -32,8 +32,11 @@ export class Connection {
     if (!this.socket.destroyed) this.socket.write(buf);
   }
 
-  /** Waits ms, or less if the connection closes or `wake` settles first; nothing of the wait is left behind. */
-  sleep(ms: number, wake?: Promise<void>): Promise<void> {
+  /**
+   * Waits ms, or less if the connection closes or `until` settles first. Whichever ends it, the timer and
+   * the 'close' listener go with it: an awaitable hello woken early must leave nothing behind.
+   */
+  sleep(ms: number, until?: Promise<unknown>): Promise<void> {
     if (this.socket.destroyed) return Promise.resolve();
     return new Promise((resolve) => {
       let pending = true;
@@ -46,7 +49,7 @@ export class Connection {
       };
       const timer = setTimeout(done, ms);
       this.socket.once('close', done);
-      wake?.then(done, done);
+      until?.then(done, done);
     });
   }
 

@@ -13,9 +13,12 @@ const { createWebCryptoAdapter, createKrupteinAdapter } = require('connect-mongo
 assert.equal(typeof createWebCryptoAdapter, 'function');
 assert.equal(typeof createKrupteinAdapter, 'function');
 
+// Runtimes run side by side (npm run test:runtimes), each in its own database.
+const dbName = `smoke_cjs${process.env.SMOKE_DB_SUFFIX ?? ''}`;
+
 async function main() {
-  const viaCreate = MongoStore.create({ mongoUrl: process.env.MONGO_URL, dbName: 'smoke_cjs', crypto: { secret: 'legacy secret' } });
-  const viaNew = new MongoStore({ mongoUrl: process.env.MONGO_URL, dbName: 'smoke_cjs' });
+  const viaCreate = MongoStore.create({ mongoUrl: process.env.MONGO_URL, dbName, crypto: { secret: 'a legacy smoke secret of 32 bytes or more' } });
+  const viaNew = new MongoStore({ mongoUrl: process.env.MONGO_URL, dbName });
   assert.ok(viaCreate instanceof session.Store);
   assert.ok(viaNew instanceof MongoStore);
 

@@ -50,7 +50,7 @@ const asBson = (s: object) => {
   return json;
 };
 
-const SECRET = 'compat-secret';
+const SECRET = 'compat-secret, 32 bytes or more!';
 const modes: Mode[] = [
   same('default (stringify: true)', {}),
   same('stringify: false', { stringify: false }, asBson),

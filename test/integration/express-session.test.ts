@@ -262,8 +262,8 @@ describe.each(FRAMEWORKS)('%s + express-session + MongoStore', (framework) => {
 
   describe('encrypted sessions', () => {
     const variants: Array<[string, () => Partial<ConnectMongoOptions>]> = [
-      ['cryptoAdapter: createWebCryptoAdapter', () => ({ cryptoAdapter: createWebCryptoAdapter({ secret: 'web crypto secret', iterations: 1000 }) })],
-      ['legacy crypto option (kruptein)', () => ({ crypto: { secret: 'kruptein secret' } })],
+      ['cryptoAdapter: createWebCryptoAdapter', () => ({ cryptoAdapter: createWebCryptoAdapter({ secret: 'web crypto secret, 32 bytes or more', iterations: 1000 }) })],
+      ['legacy crypto option (kruptein)', () => ({ crypto: { secret: 'kruptein secret, 32 bytes or more' } })],
     ];
     for (const [name, options] of variants) {
       it(`${name}: counts across requests, stores no plaintext, and a second app reads the sessions`, async () => {
@@ -289,9 +289,9 @@ describe.each(FRAMEWORKS)('%s + express-session + MongoStore', (framework) => {
     }
 
     it('a store with another secret does not hand out the session', async () => {
-      const a = await setup({ cryptoAdapter: createWebCryptoAdapter({ secret: 'right', iterations: 1000 }) });
+      const a = await setup({ cryptoAdapter: createWebCryptoAdapter({ secret: 'the right secret, 32 bytes or more', iterations: 1000 }) });
       const r1 = await a.agent.get('/count').expect(200);
-      const b = await setup({ cryptoAdapter: createWebCryptoAdapter({ secret: 'wrong', iterations: 1000 }) }, {}, a.dbName);
+      const b = await setup({ cryptoAdapter: createWebCryptoAdapter({ secret: 'the wrong secret, 32 bytes or more', iterations: 1000 }) }, {}, a.dbName);
       const res = await b.agent.get('/peek').set('Cookie', cookieOf(r1).pair);
       expect(res.status).toBe(500);
       expect(b.app.errors).toHaveLength(1);

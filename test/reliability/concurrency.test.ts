@@ -4,14 +4,14 @@
 // mongod with enableTestCommands=1 otherwise).
 import { describe, expect, it } from 'vitest';
 import { MongoStore, type ConnectMongoOptions } from '../../src/index';
-import { commandLog, countCallbacks, failPoints, makeSession, pool, startTrafficApp, trafficUser, uniqueDbName, useFaultServer, watchProcess } from '../support';
+import { commandLog, countCallbacks, failPoints, firstHost, holdProxy, makeSession, pool, startTrafficApp, trafficUser, uniqueDbName, useFaultServer, watchProcess } from '../support';
 
 const server = useFaultServer();
 
-/** A store on its own client (appName for failpoints, command monitoring), on a fresh database. */
-async function monitoredStore(options: Partial<ConnectMongoOptions> = {}) {
+/** A store on its own client (appName for failpoints, command monitoring; `url`, say a proxy), on a fresh database. */
+async function monitoredStore(options: Partial<ConnectMongoOptions> = {}, url = server.url) {
   const fp = await failPoints(server.url);
-  const { client, commands } = commandLog({ url: server.url, appName: fp.appName });
+  const { client, commands } = commandLog({ url, appName: fp.appName });
   const dbName = uniqueDbName('conc');
   const store = MongoStore.create({ client, dbName, ...options } as ConnectMongoOptions);
   const events: Array<[string, unknown]> = [];
@@ -169,16 +169,19 @@ describe('destroy racing touch', () => {
   ];
   for (const [name, options] of variants) {
     it(`${name}: a touch that reaches MongoDB after the destroy does not bring the session back`, async () => {
-      const ctx = await monitoredStore(options);
+      const proxy = await holdProxy(firstHost(server.url));
+      const ctx = await monitoredStore(options, proxy.url);
       try {
         await ctx.store.set('victim', makeSession({ v: 1 }));
-        // The touch's update is held on the server until the destroy has completed.
-        await ctx.fp.set({ times: 1 }, { failCommands: ['update'], blockConnection: true, blockTimeMS: 400 });
+        // The touch's update is held on its way to MongoDB until the destroy has completed.
+        const held = proxy.hold('update');
         const touching = ctx.store.touch('victim', makeSession({ v: 1, lastModified: new Date(0) }));
         let touchDone = false;
         void touching.then(() => (touchDone = true));
+        await held.reached;
         await ctx.store.destroy('victim');
         expect(touchDone).toBe(false);
+        held.release();
         await expect(touching).resolves.toBeUndefined();
         expect(await ctx.coll.countDocuments({ _id: 'victim' as never })).toBe(0);
         expect(await ctx.store.get('victim')).toBeNull();

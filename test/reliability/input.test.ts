@@ -59,10 +59,10 @@ describe('every option, wrong type or out of range: a TypeError/RangeError namin
       {},
       { secret: '' },
       { secret: 42 },
-      { secret: 's', algorithm: 'rot13' },
-      { secret: 's', algorithm: 'aes-256-ecb' },
-      { secret: 's', hashing: 'no-such-digest' },
-      { secret: 's', encodeas: 'klingon' },
+      { secret: 'a bad-option secret, 32 bytes or more', algorithm: 'rot13' },
+      { secret: 'a bad-option secret, 32 bytes or more', algorithm: 'aes-256-ecb' },
+      { secret: 'a bad-option secret, 32 bytes or more', hashing: 'no-such-digest' },
+      { secret: 'a bad-option secret, 32 bytes or more', encodeas: 'klingon' },
     ],
     cryptoAdapter: [{}, { encrypt: adapter.encrypt }, 'adapter', null],
     timestamps: [1, 'yes', null],
@@ -173,8 +173,8 @@ describe('sessions that cannot be stored, in every serializer x crypto mode: a c
   ];
   const cryptos: Array<[string, () => Partial<ConnectMongoOptions>]> = [
     ['no encryption', () => ({})],
-    ['crypto (kruptein)', () => ({ crypto: { secret: 'kruptein-secret' } })],
-    ['cryptoAdapter (Web Crypto AES-GCM)', () => ({ cryptoAdapter: createWebCryptoAdapter({ secret: 'webcrypto-secret' }) })],
+    ['crypto (kruptein)', () => ({ crypto: { secret: 'kruptein-secret, 32 bytes or more' } })],
+    ['cryptoAdapter (Web Crypto AES-GCM)', () => ({ cryptoAdapter: createWebCryptoAdapter({ secret: 'webcrypto-secret, 32 bytes or more' }) })],
   ];
   const problems: Array<[string, () => object, RegExp]> = [
     [
@@ -249,8 +249,8 @@ describe('stored documents that cannot be read: an error, once, never a session'
 
   for (const [name, options] of setups) {
     it(`${name}: tampered, truncated and foreign-secret ciphertext fail authentication`, async () => {
-      const { store: s, coll } = store(options('the-right-secret'));
-      const { store: other, coll: otherColl } = store(options('another-secret'));
+      const { store: s, coll } = store(options('the-right-secret, 32 bytes or more'));
+      const { store: other, coll: otherColl } = store(options('another-secret, 32 bytes or more'));
       await s.set('good', makeSession({ v: 'secret-data' }));
       await other.set('foreign', makeSession({ v: 'secret-data' }));
       const good = (await (await coll()).findOne({ _id: 'good' as never }))!.session as string;
@@ -279,7 +279,7 @@ describe('stored documents that cannot be read: an error, once, never a session'
 
   it('through Express: a corrupt, wrongly typed or tampered session is a 500 for its owner only; the app keeps serving', async () => {
     const watch = watchProcess();
-    const { store: s, coll } = store(webcrypto('express-secret'));
+    const { store: s, coll } = store(webcrypto('express-secret, 32 bytes or more'));
     const app = await startTrafficApp(s);
     try {
       const victims = ['corrupt-json', 'number-42', 'tampered', 'array'].map((name) => ({ name, http: trafficUser(app.base, 10_000) }));
@@ -290,7 +290,7 @@ describe('stored documents that cannot be read: an error, once, never a session'
       const c = await coll();
       const stored = async (sid: string) => (await c.findOne({ _id: sid as never }))!.session as string;
       const replacements: Record<string, unknown> = {
-        'corrupt-json': await createWebCryptoAdapter({ secret: 'express-secret' }).encrypt('{"cookie": {'),
+        'corrupt-json': await createWebCryptoAdapter({ secret: 'express-secret, 32 bytes or more' }).encrypt('{"cookie": {'),
         'number-42': 42,
         tampered: tamper(await stored(victims[2].http.sid!)),
         array: [1, 2],

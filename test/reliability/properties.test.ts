@@ -81,9 +81,9 @@ const serializers: Array<[string, Partial<ConnectMongoOptions>]> = [
 ];
 const cryptos: Array<[string, () => Partial<ConnectMongoOptions>]> = [
   ['no encryption', () => ({})],
-  ['crypto (kruptein aes-256-gcm)', () => ({ crypto: { secret: 'property-secret' } })],
-  ['createKrupteinAdapter', () => ({ cryptoAdapter: createKrupteinAdapter({ secret: 'property-secret-2' }) })],
-  ['createWebCryptoAdapter AES-GCM', () => ({ cryptoAdapter: createWebCryptoAdapter({ secret: 'property-secret-3' }) })],
+  ['crypto (kruptein aes-256-gcm)', () => ({ crypto: { secret: 'property-secret, 32 bytes or more' } })],
+  ['createKrupteinAdapter', () => ({ cryptoAdapter: createKrupteinAdapter({ secret: 'property-secret-2, 32 bytes or more' }) })],
+  ['createWebCryptoAdapter AES-GCM', () => ({ cryptoAdapter: createWebCryptoAdapter({ secret: 'property-secret-3, 32 bytes or more' }) })],
 ];
 
 describe('arbitrary JSON sessions round-trip exactly (serializer x crypto)', () => {

@@ -8,9 +8,9 @@ import type { Document } from 'mongodb';
 import { MongoStore, createWebCryptoAdapter, type ConnectMongoOptions } from '../../src/index';
 import { captureDebug, deadPort, makeSession, mongoUrl, rawClient, uniqueDbName, watchProcess } from '../support';
 
-const KRUPTEIN_SECRET = 'kruptein-s3cret-Zq7vXw2';
-const WEBCRYPTO_SECRET = 'webcrypto-s3cret-Pk4mHn9';
-const OTHER_SECRET = 'other-s3cret-Lr8tYb3';
+const KRUPTEIN_SECRET = 'kruptein-s3cret-Zq7vXw2, 32 bytes or more';
+const WEBCRYPTO_SECRET = 'webcrypto-s3cret-Pk4mHn9, 32 bytes or more';
+const OTHER_SECRET = 'other-s3cret-Lr8tYb3, 32 bytes or more';
 const PLAINTEXT_MARKER = 'PLAINTEXT-credit-card-4111111111111111';
 
 /** Every message of an error and of its causes, plus its stack. */

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MongoClient } from 'mongodb';
 import { MongoStore, type ConnectMongoOptions } from '../../src/index';
 import { TestMongoServer } from '../../mongo-server';
-import { commandLog, failPoints, faultServer, makeSession, onceCallback, uniqueDbName, watchProcess } from '../support';
+import { commandLog, faultServer, firstHost, holdProxy, makeSession, onceCallback, uniqueDbName, watchProcess } from '../support';
 
 let server: Awaited<ReturnType<typeof faultServer>>;
 beforeAll(async () => {
@@ -20,8 +20,8 @@ function resources(): Record<string, number> {
   return counts;
 }
 /**
- * Waits until no resource type has more handles than in `baseline` (sockets close asynchronously).
- * Polls by hand: vi.waitFor's own timers would be counted as leftovers.
+ * Waits until no resource type has more handles than in `baseline` (sockets close asynchronously), looking
+ * again after each turn of the event loop. Not vi.waitFor: its own timers would be counted as leftovers.
  */
 async function expectBackTo(baseline: Record<string, number>) {
   const deadline = Date.now() + 5_000;
@@ -29,12 +29,10 @@ async function expectBackTo(baseline: Record<string, number>) {
   for (;;) {
     extra = Object.entries(resources()).filter(([type, n]) => n > (baseline[type] ?? 0));
     if (extra.length === 0 || Date.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, 25));
+    await new Promise((r) => setImmediate(r));
   }
   expect(extra).toEqual([]);
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('close()', () => {
   it('stops the interval sweeper, is idempotent, and leaves no socket or timer behind', async () => {
@@ -54,9 +52,8 @@ describe('close()', () => {
     const sweepsAtClose = sweeps.length;
     await expect(store.close()).resolves.toBeUndefined();
 
+    // No timer is left (expectBackTo counts them), so no sweep can come later; none came since close().
     await expectBackTo(baseline);
-    // Proving an absence needs some wait: several sweep periods pass with no sweep.
-    await sleep(500);
     expect(sweeps.length).toBe(sweepsAtClose);
     expect(viaCallback.calls).toBe(1);
     await watch.stop();
@@ -115,26 +112,24 @@ describe('close()', () => {
 
 describe('close() straight after create()', () => {
   for (const autoRemove of ['native', 'interval', 'disabled'] as const) {
-    it(`autoRemove ${autoRemove}, while the TTL index is still being created (createIndexes held 500 ms): no timer, no error, no rejection`, async () => {
+    it(`autoRemove ${autoRemove}, while the TTL index is still being created (createIndexes held for native): no timer, no error, no rejection`, async () => {
       const watch = watchProcess();
+      const proxy = await holdProxy(firstHost(server.url));
       const baseline = resources();
-      const fp = await failPoints(server.url);
       const errors: unknown[] = [];
+      // Only 'native' creates the TTL index; the others are closed straight after create().
+      const held = autoRemove === 'native' ? proxy.hold('createIndexes') : undefined;
       try {
-        await fp.set({ times: 1 }, { failCommands: ['createIndexes'], blockConnection: true, blockTimeMS: 500 });
-        const options: ConnectMongoOptions = {
-          mongoUrl: server.url,
-          dbName: uniqueDbName('early'),
-          autoRemove,
-          autoRemoveInterval: 0.002,
-          mongoOptions: { appName: fp.appName },
-        };
+        const options: ConnectMongoOptions = { mongoUrl: proxy.url, dbName: uniqueDbName('early'), autoRemove, autoRemoveInterval: 0.002 };
         const store = MongoStore.create(options);
         store.on('error', (e: unknown) => errors.push(e));
-        await store.close();
+        await held?.reached; // the index is being created
+        const closing = store.close();
+        held?.release();
+        await closing;
         await expect(store.get('x')).rejects.toThrow(/store is closed/);
       } finally {
-        await fp.close();
+        held?.release();
       }
       await expectBackTo(baseline);
       expect(errors).toEqual([]);

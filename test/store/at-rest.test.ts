@@ -6,13 +6,17 @@ import { format } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import * as connectMongo from 'connect-mongo';
 import { MongoStore, createKrupteinAdapter, createWebCryptoAdapter, type CryptoAdapter } from '../../src/index';
-import { captureWarnings, commandLog, debugOutput, makeSession, makeStore, mongoUrl, sid, track, uniqueDbName } from '../support';
+import { commandLog, debugOutput, makeSession, makeStore, mongoUrl, sid, track, uniqueDbName } from '../support';
+import { warningsFrom } from '../support/warnings';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const hmac = (key: string, s: string) => createHmac('sha256', key).update(s).digest('hex');
 
 const OLD = 'old-secret-0123456789abcdef0123456789';
 const NEW = 'new-secret-0123456789abcdef0123456789';
+
+/** Warnings emitted while fn runs (taken: the test asserts them, so they are not printed). */
+const captureWarnings = (fn: () => void | Promise<void>): Promise<Error[]> => warningsFrom(fn);
 
 describe('weak secrets', () => {
   it('a short or placeholder secret warns once per secret, naming the adapter, never the secret; never an error', async () => {

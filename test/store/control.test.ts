@@ -7,7 +7,7 @@ import supertest from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { MongoClient } from 'mongodb';
 import { MongoStore, type ConnectMongoOptions } from '../../src/index';
-import { commandLog, listen, makeSession, makeStore, mongoUrl, onCleanup, rawCollection, sid, track, uniqueDbName } from '../support';
+import { clockPast, commandLog, listen, makeSession, makeStore, mongoUrl, onCleanup, rawCollection, sid, track, uniqueDbName } from '../support';
 
 declare module 'express-session' {
   interface SessionData {
@@ -17,10 +17,18 @@ declare module 'express-session' {
   }
 }
 
-/** An app whose /slow request holds its session until `release()` is called, then changes it. */
+/**
+ * An app whose /slow request holds its session until `release()` is called, then changes it; `started()`
+ * resolves once the request is held (its session loaded).
+ */
 async function app(store: MongoStore) {
   let release: () => void = () => {};
-  const gate = () => new Promise<void>((r) => (release = r));
+  let held: () => void = () => {};
+  const holding = new Promise<void>((r) => (held = r));
+  const gate = () => {
+    held();
+    return new Promise<void>((r) => (release = r));
+  };
   const a = express();
   a.use(session({ secret: 'control', store, resave: false, saveUninitialized: false, cookie: { maxAge: 3_600_000 } }));
   a.post('/login/:user', (req, res, next) =>
@@ -40,7 +48,7 @@ async function app(store: MongoStore) {
   a.post('/logout', (req, res, next) => req.session.destroy((err) => (err ? next(err) : res.json({ ok: true }))));
   const { url, close } = await listen(a);
   onCleanup(close);
-  return { agent: () => supertest.agent(url), started: () => new Promise((r) => setTimeout(r, 50)), release: () => release() };
+  return { agent: () => supertest.agent(url), started: () => holding, release: () => release() };
 }
 
 const userOf = (s: session.SessionData) => s.controlUser;
@@ -149,7 +157,7 @@ describe('maxLifetime: an absolute limit since creation', () => {
     await store.touch(id, makeSession({ n: 1 }, 3_600_000));
     expect((await (await collection()).findOne({ _id: id as never }))!.expires.getTime()).toBe(doc!.createdAt.getTime() + 600_000);
     const fresh = sid();
-    await new Promise((r) => setTimeout(r, 5));
+    await clockPast(doc!.createdAt.getTime());
     await store.set(fresh, makeSession({ n: 1 }, 3_600_000));
     const next = await (await collection()).findOne({ _id: fresh as never });
     expect(next!.createdAt.getTime()).toBeGreaterThan(doc!.createdAt.getTime());

@@ -19,7 +19,7 @@ function debugLines(): string[] {
 describe('debug logging', () => {
   it('logs operations with their sid, and never the secret, the session or the ciphertext', async () => {
     const lines = debugLines();
-    const secret = 'debug-test-secret-value';
+    const secret = 'debug-test-secret-value, 32 bytes or more';
     const { store, collection } = makeStore({ crypto: { secret }, touchAfter: 1 });
     const id = sid('debugsid');
     const s = makeSession({ marker: 'session-content-marker' });
@@ -58,12 +58,10 @@ describe('debug logging', () => {
 describe("autoRemove 'interval' sweeps", () => {
   it('delete expired documents unacknowledged (w: 0)', async () => {
     const { client, commands: deletes } = commandLog({ keep: (e) => e.commandName === 'delete' });
+    const firstSweep = new Promise<void>((resolve) => client.on('commandStarted', (e) => e.commandName === 'delete' && resolve()));
     const store = track(MongoStore.create({ client, dbName: uniqueDbName(), autoRemove: 'interval', autoRemoveInterval: 0.001 }));
     await store.length();
-    await new Promise<void>((resolve) => {
-      const poll = () => (deletes.length > 0 ? resolve() : setTimeout(poll, 20));
-      poll();
-    });
+    await firstSweep;
     expect(deletes[0].command.writeConcern).toEqual({ w: 0 });
     expect(Object.keys(deletes[0].command.deletes[0].q)).toEqual(['expires']);
     expect(deletes[0].command.deletes[0].q.expires.$lt).toBeInstanceOf(Date);

@@ -4,7 +4,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MongoStore, type ConnectMongoOptions } from '../../src/index';
 import { TestMongoServer } from '../../mongo-server';
+import { CONNECT_FAILED_WARNING } from '../../src/connection/failure';
 import { commandLog, deadPort, makeSession, makeStore, mongoUrl, sid, track, uniqueDbName } from '../support';
+import { nextWarning } from '../support/warnings';
 
 const MISSING_CONNECTION = /You must provide either mongoUrl\|clientPromise\|client in options/;
 
@@ -30,6 +32,7 @@ describe('collectionP', () => {
       }),
     );
     await expect(store.collectionP).rejects.toThrow();
+    expect((await nextWarning(CONNECT_FAILED_WARNING)).message).toMatch(/could not connect/); // nobody listens for 'error'
     const server = new TestMongoServer({ port });
     await server.start();
     try {
@@ -99,7 +102,7 @@ describe('touch() with a session that is not an object', () => {
         resolve();
       }),
     );
-    await new Promise((r) => setTimeout(r, 20));
+    await store.length(); // a round trip to MongoDB after it: a second call, had there been one, came first
     expect(calls).toEqual([[null]]);
   });
 });

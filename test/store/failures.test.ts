@@ -5,7 +5,12 @@ import { MongoClient } from 'mongodb';
 import { MongoStore } from '../../src/index';
 import type { Sweeper } from '../../src/expiry/sweeper';
 import { TestMongoServer } from '../../mongo-server';
+import { CONNECT_FAILED_WARNING } from '../../src/connection/failure';
 import { asJson, captureUnhandled, commandLog, deadPort, makeSession, makeStore, mongoUrl, rawCollection, sid, track, uniqueDbName } from '../support';
+import { nextWarning, warningsFrom } from '../support/warnings';
+
+/** Long enough that no weak-secret warning is printed. */
+const LONG_SECRET = 'a failures test secret, 32 bytes or more';
 
 const quickFail = { serverSelectionTimeoutMS: 150, connectTimeoutMS: 150 };
 
@@ -15,6 +20,8 @@ describe('connection failures', () => {
     const store = track(MongoStore.create({ mongoUrl: `mongodb://127.0.0.1:${port}`, dbName: 'retry', mongoOptions: quickFail }));
     await expect(store.get('a')).rejects.toThrow();
     await expect(store.length()).rejects.toThrow();
+    // Nobody listens for 'error': one process warning, however many calls fail.
+    expect(await warningsFrom(() => undefined, CONNECT_FAILED_WARNING)).toEqual([expect.objectContaining({ message: expect.stringMatching(/could not connect/) })]);
     const server = new TestMongoServer({ port });
     await server.start();
     try {
@@ -40,7 +47,8 @@ describe('connection failures', () => {
         }),
       );
       await reported;
-      await new Promise((r) => setTimeout(r, 300)); // let the silent store's attempt fail too
+      // The silent store's attempt fails too: with nobody listening, as a process warning.
+      expect((await nextWarning(CONNECT_FAILED_WARNING)).message).toMatch(/could not connect/);
       await silent.close();
       await heard.close();
     });
@@ -57,6 +65,9 @@ describe('connection failures', () => {
       await expect(store.close()).resolves.toBeUndefined();
     });
     expect(unhandled).toEqual([]);
+    expect(await warningsFrom(() => undefined, CONNECT_FAILED_WARNING)).toEqual([
+      expect.objectContaining({ message: 'connect-mongo: could not connect to MongoDB (mongoose refused)' }),
+    ]);
   });
 });
 
@@ -220,8 +231,8 @@ describe('stored data that cannot be read: an error, once, never a session', () 
     ['JSON of an array', '[1,2]'],
     ['a string in BSON mode', 'just text', { stringify: false }],
     ['an array in BSON mode', [1, 2], { stringify: false }],
-    ['undecryptable ciphertext', 'bm90IHJlYWxseSBjaXBoZXJ0ZXh0', { crypto: { secret: 'k' } }],
-    ['an unencrypted JSON string when encryption is on', '{"cookie":{}}', { crypto: { secret: 'k' } }],
+    ['undecryptable ciphertext', 'bm90IHJlYWxseSBjaXBoZXJ0ZXh0', { crypto: { secret: LONG_SECRET } }],
+    ['an unencrypted JSON string when encryption is on', '{"cookie":{}}', { crypto: { secret: LONG_SECRET } }],
   ];
   for (const [what, value, options] of corrupt) {
     it(`${what}`, async () => {

@@ -2,24 +2,18 @@
 // a process warning when nobody listens), a Mongoose object in the wrong place says what to pass, an option
 // typo names the option it resembles, and a Mongoose client bundling another driver version just works.
 import { createRequire } from 'node:module';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import mongoose from 'mongoose';
 import { MongoStore, type MongoClientLike } from '../../src/index';
 import { CONNECT_FAILED_WARNING } from '../../src/connection/failure';
 import { closestName } from '../../src/option-checks';
 import { KNOWN_OPTIONS, UNKNOWN_OPTION_WARNING, unknownOptionMessage } from '../../src/unknown-options';
 import { captureUnhandled, makeSession, mongoUrl, sid, track, uniqueDbName } from '../support';
+import { takeWarnings } from '../support/warnings';
 
 const quickFail = { serverSelectionTimeoutMS: 300, connectTimeoutMS: 300 };
-const settle = () => new Promise((resolve) => setTimeout(resolve, 20)); // process warnings are emitted on a later tick
-
-let warnings: Array<Error & { code?: string }> = [];
-const onWarning = (warning: Error) => warnings.push(warning);
-process.on('warning', onWarning);
-afterEach(() => {
-  warnings = [];
-});
-const withCode = (code: string) => warnings.filter((w) => w.code === code);
+const settle = () => new Promise((resolve) => setImmediate(resolve)); // process warnings are emitted on the next tick
+const withCode = (code: string) => takeWarnings(code);
 
 /** Resolves the first 'error' the store emits. */
 const nextError = (store: MongoStore) => new Promise<Error>((resolve) => store.once('error', resolve));
@@ -77,8 +71,8 @@ describe('an unreachable MongoDB', () => {
 
   it('a store closed before its connection fails reports nothing', async () => {
     const store = MongoStore.create({ mongoUrl: 'mongodb://127.0.0.1:1/app', mongoOptions: quickFail });
-    await store.close();
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await store.close(); // aborts the connection attempt, and resolves only once it has failed
+    await settle();
     expect(withCode(CONNECT_FAILED_WARNING)).toEqual([]);
   });
 });

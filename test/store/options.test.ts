@@ -5,7 +5,9 @@ import { MongoClient } from 'mongodb';
 import mongoose from 'mongoose';
 import { MongoStore, createWebCryptoAdapter, type ConnectMongoOptions } from '../../src/index';
 import { TestMongoServer } from '../../mongo-server';
-import { asJson, commandLog, makeSession, makeStore, mongoUrl, rawCollection, sid, track, uniqueDbName } from '../support';
+import { CONNECT_FAILED_WARNING } from '../../src/connection/failure';
+import { asJson, clockPast, commandLog, makeSession, makeStore, mongoUrl, rawCollection, sid, track, uniqueDbName } from '../support';
+import { nextWarning } from '../support/warnings';
 
 describe('validation at create()', () => {
   const url = () => mongoUrl();
@@ -96,6 +98,8 @@ describe('validation at create()', () => {
   it('a clientPromise that resolves to something other than a MongoClient fails every call clearly', async () => {
     const store = track(MongoStore.create({ clientPromise: Promise.resolve({ not: 'a client' }) as never }));
     await expect(store.get('x')).rejects.toThrow(/`clientPromise` resolved to .*MongoClient/);
+    // Nobody listens for 'error': the same words as a process warning.
+    expect((await nextWarning(CONNECT_FAILED_WARNING)).message).toMatch(/`clientPromise` resolved to .*MongoClient/);
   });
 });
 
@@ -255,12 +259,12 @@ describe('serialization options', () => {
     const first = await (await collection()).findOne({ _id: id as never });
     expect(first!.createdAt).toBeInstanceOf(Date);
     expect(first!.updatedAt).toBeInstanceOf(Date);
-    await new Promise((r) => setTimeout(r, 5)); // so that a new date differs
+    await clockPast(first!.updatedAt.getTime()); // so that a new date differs
     await store.set(id, s);
     const second = await (await collection()).findOne({ _id: id as never });
     expect(second!.createdAt).toEqual(first!.createdAt);
     expect(second!.updatedAt.getTime()).toBeGreaterThan(first!.updatedAt.getTime());
-    await new Promise((r) => setTimeout(r, 5));
+    await clockPast(second!.updatedAt.getTime());
     await store.touch(id, s);
     const third = await (await collection()).findOne({ _id: id as never });
     expect(third!.createdAt).toEqual(first!.createdAt);

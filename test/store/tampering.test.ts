@@ -5,7 +5,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MongoStore, createKrupteinAdapter, createWebCryptoAdapter, type CryptoAdapter } from '../../src/index';
 import { decodeDerOctetSequence } from '../../src/crypto';
-import { HOUR, captureWarnings, commandLog, makeSession, makeStore, mongoUrl, sid, uniqueDbName } from '../support';
+import { HOUR, commandLog, makeSession, makeStore, mongoUrl, sid, uniqueDbName } from '../support';
+import { warningsFrom } from '../support/warnings';
 
 const SECRET = 'tampering-secret-0123456789abcdef0123456789';
 
@@ -74,7 +75,7 @@ describe("kruptein's aes-*-cbc", () => {
   const weakCipher = (warnings: Array<Error & { code?: string }>) => warnings.filter((w) => w.code === 'CONNECT_MONGO_WEAK_CIPHER');
 
   it('warns once per algorithm when a store is created with it, never for GCM or CTR; still reads and writes', async () => {
-    const warnings = await captureWarnings(async () => {
+    const warnings = await warningsFrom(async () => {
       makeStore({ crypto: { secret: SECRET } });
       makeStore({ crypto: { secret: SECRET, algorithm: 'aes-256-ctr' } });
       const { store } = makeStore({ crypto: { secret: SECRET, algorithm: 'aes-256-cbc' } });
@@ -97,7 +98,7 @@ describe("kruptein's aes-*-cbc", () => {
     ['aes-256-gcm', false],
   ])('%s: a writer without the key rewrites the first 16 bytes of a session: %s', async (algorithm, rewritten) => {
     let made!: ReturnType<typeof makeStore>;
-    await captureWarnings(() => void (made = makeStore({ crypto: { secret: SECRET, algorithm } })));
+    await warningsFrom(() => void (made = makeStore({ crypto: { secret: SECRET, algorithm } })));
     const { store, collection } = made;
     const id = sid();
     await store.set(id, makeSession({ role: 'user' }));

@@ -18,8 +18,8 @@ interface CartSession extends session.SessionData {
 }
 
 const client = new MongoClient('mongodb://127.0.0.1:27017/app');
-const cryptoOptions: CryptoOptions = { secret: 'kruptein secret', algorithm: 'aes-256-gcm', hashing: 'sha512', encodeas: 'base64' };
-const webOptions: WebCryptoAdapterOptions = { secret: 'web secret', algorithm: 'AES-GCM', encoding: 'base64url', ivLength: 12 };
+const cryptoOptions: CryptoOptions = { secret: 'kruptein secret, 32 bytes or more', algorithm: 'aes-256-gcm', hashing: 'sha512', encodeas: 'base64' };
+const webOptions: WebCryptoAdapterOptions = { secret: 'the web secret, 32 bytes or more', algorithm: 'AES-GCM', encoding: 'base64url', ivLength: 12 };
 const adapters: CryptoAdapter[] = [
   createKrupteinAdapter(cryptoOptions),
   createWebCryptoAdapter(webOptions),

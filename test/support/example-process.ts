@@ -40,8 +40,13 @@ export function startExample({ command, file, env = {}, timeoutMs = 45_000 }: Ex
   // detached: own process group, so `npm start` and everything under it are stopped together.
   const child = spawn(cmd, args, { cwd: repoRoot, env: childEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  let onOutput = () => {};
+  for (const stream of [child.stdout!, child.stderr!]) {
+    stream.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      onOutput();
+    });
+  }
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   // 'close' fires once every process holding the output pipes (npm, tsx, the app) is gone.
   const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
@@ -62,12 +67,14 @@ export function startExample({ command, file, env = {}, timeoutMs = 45_000 }: Ex
     const code = await exited;
     await closed;
     clearTimeout(killer);
-    // A process that has just exited may not be reaped yet (npm's children are re-parented): give it 3 s.
+    // A process that has just exited may not be reaped yet (npm's children are re-parented): looked at again
+    // after each turn of the event loop, for up to 3 s.
+    const deadline = Date.now() + 3_000;
     let leftovers = true;
-    for (let i = 0; i < 60 && leftovers; i++) {
+    while (leftovers && Date.now() < deadline) {
       try {
         process.kill(-child.pid!, 0);
-        await new Promise((r) => setTimeout(r, 50));
+        await new Promise((r) => setImmediate(r));
       } catch {
         leftovers = false;
       }
@@ -80,21 +87,19 @@ export function startExample({ command, file, env = {}, timeoutMs = 45_000 }: Ex
     const fail = (why: string) => {
       if (settled) return;
       settled = true;
-      clearInterval(poll);
       clearTimeout(timer);
       killGroup('SIGKILL');
       reject(new Error(`${why}\n--- app output ---\n${output}`));
     };
     const timer = setTimeout(() => fail(`no "listening on" line within ${timeoutMs} ms`), timeoutMs);
-    const poll = setInterval(() => {
+    onOutput = () => {
       const match = /listening on (http:\/\/\S+)/.exec(output);
       if (match && !settled) {
         settled = true;
-        clearInterval(poll);
         clearTimeout(timer);
         resolve({ url: match[1], child, output: () => output, stop });
       }
-    }, 50);
+    };
     void exited.then((code) => fail(`app exited (code ${code}) before listening`));
   });
 }

@@ -3,6 +3,7 @@
 // the file's raw client (./raw). Unit tests import single modules instead (./kruptein), so they load
 // neither the MongoDB driver nor the HTTP stack.
 export * from './callbacks';
+export * from './clock';
 export * from './cleanup';
 export * from './commands';
 export * from './cookies';
@@ -10,6 +11,7 @@ export * from './debug';
 export * from './example-process';
 export * from './faults';
 export * from './framework-app';
+export * from './hold-proxy';
 export * from './kruptein';
 export * from './listen';
 export * from './mongo';
@@ -19,4 +21,3 @@ export * from './replica-set';
 export * from './session';
 export * from './store';
 export * from './traffic-app';
-export * from './warnings';

@@ -16,6 +16,9 @@ import {
   type WebCryptoAdapterOptions,
 } from '../../src/crypto';
 import { kruptein } from '../support/kruptein';
+import { allowWarnings } from '../support/warnings';
+
+allowWarnings('CONNECT_MONGO_WEAK_SECRET', 'the adapters are checked over any secret, short ones included; test/store/at-rest.test.ts asserts the warning');
 
 
 const SECRET = 'Tr0ub4dor&3-super-secret';

@@ -15,6 +15,9 @@ import {
   type WebCryptoAdapterOptions,
 } from '../../src/crypto';
 import { kruptein } from '../support/kruptein';
+import { allowWarnings } from '../support/warnings';
+
+allowWarnings('CONNECT_MONGO_WEAK_SECRET', 'the secrets here are fixtures shared with connect-mongo 6 (one letter, binary, arbitrary); test/store/at-rest.test.ts asserts the warning');
 
 const require = createRequire(import.meta.url);
 // asn1.js is kruptein's own dependency; only the tests use it, as the reference DER implementation.

@@ -46,6 +46,28 @@ describe('npm test output that is not a terminal', () => {
   });
 });
 
+describe('scripts/no-warnings.sh (test.sh fails a step whose output has a warning)', () => {
+  const check = (text: string) => bash(`. scripts/no-warnings.sh; no_warnings <(printf '%s' "$TEXT") 'the step'`, { TEXT: text });
+
+  it("finds Node's warnings, the store's codes and npm's, wherever they come from", () => {
+    for (const line of [
+      "(node:123) [CONNECT_MONGO_WEAK_SECRET] Warning: createWebCryptoAdapter: the secret is shorter than 32 bytes",
+      '(node:9) MaxListenersExceededWarning: Possible EventEmitter memory leak detected.',
+      'TimeoutOverflowWarning: 2147483648 does not fit into a 32-bit signed integer.',
+      'npm warn EBADENGINE Unsupported engine {',
+    ]) {
+      const { code, output } = check(`ok - something\n${line}\n`);
+      expect(code, line).toBe(1);
+      expect(output).toContain('the step printed warnings');
+    }
+  });
+
+  it('passes output that only talks about warnings (test names, log lines)', () => {
+    const { code } = check(' ✓ with no error listener: one process warning with a code\nwarnings: none\n');
+    expect(code).toBe(0);
+  });
+});
+
 describe('npm run test-server --port N, without `--`', () => {
   it('says npm kept the flag and what to type, and exits 2 instead of serving on a random port', () => {
     const { code, output } = bash('npm run --silent test-server --port 27999');
