@@ -37,6 +37,7 @@ export async function listen(handler: RequestListener, name: string): Promise<Se
     server.listen(port, host, () => resolve());
   });
   const address = server.address() as AddressInfo;
+  holdSignals(); // before the line that tells a supervisor (or a test) it may now send one
   console.log(`${name} listening on http://${host}:${address.port}`);
   return server;
 }
@@ -56,6 +57,8 @@ export function closeServer(server: Server): Promise<void> {
  * moments: that one is ignored. A signal sent later, to a shutdown that hangs, exits at once.
  */
 export function onShutdownSignal(shutdown: () => Promise<void>): void {
+  process.off('SIGINT', hold);
+  process.off('SIGTERM', hold);
   let startedAt = 0;
   const handle = (signal: NodeJS.Signals) => {
     if (startedAt) {
@@ -81,4 +84,14 @@ export function onShutdownSignal(shutdown: () => Promise<void>): void {
   };
   process.on('SIGINT', handle);
   process.on('SIGTERM', handle);
+  if (held) handle(held);
+}
+
+// Without a listener, SIGTERM kills the process outright: a signal that arrives between the "listening on"
+// line and onShutdownSignal() is kept for it instead.
+let held: NodeJS.Signals | undefined;
+const hold = (signal: NodeJS.Signals) => void (held ??= signal);
+function holdSignals(): void {
+  process.on('SIGINT', hold);
+  process.on('SIGTERM', hold);
 }
