@@ -10,28 +10,28 @@ import {
   touchBatch,
   touchOne,
   upsertBatch,
-  upsertRetryingDuplicate,
+  updateOneUpsert,
   type Touch,
   type Upsert,
   type WriteOptions,
 } from './commands';
 
 export class CommandBatcher {
-  private readonly reads: Coalescer<undefined, SessionDocument | null>;
+  private readonly reads: Coalescer<string | undefined, SessionDocument | null>;
   private readonly writes: Coalescer<Upsert, boolean>;
   private readonly touches: Coalescer<Touch, boolean>;
   private readonly deletes: Coalescer<undefined, void>;
   /** The last write of each session still in progress: writes to one session go out in call order. */
-  private readonly writing = new Map<string, Promise<boolean>>();
+  private readonly writing = new Map<string, Promise<unknown>>();
 
   /**
    * `w`: the options of every write command (the store's writeOperationOptions). `slicedReads`: the
    * callers of a shared read resume a slice per event-loop turn (see turns.ts), for decrypted sessions.
    */
   constructor(w: WriteOptions, { slicedReads = false }: { slicedReads?: boolean } = {}) {
-    this.reads = new Coalescer(findOne, (c, entries) => findBatch(c, entries, slicedReads));
+    this.reads = new Coalescer((c, _id, plainId) => findOne(c, _id, plainId), (c, entries) => findBatch(c, entries, slicedReads));
     this.writes = new Coalescer(
-      (c, _id, update) => upsertRetryingDuplicate(c, _id, update, w),
+      (c, _id, update) => updateOneUpsert(c, _id, update, w),
       (c, entries) => upsertBatch(c, entries, w),
     );
     this.touches = new Coalescer(
@@ -44,27 +44,33 @@ export class CommandBatcher {
     );
   }
 
-  /** The stored document with this _id, or null. */
-  findById(collection: Coll, _id: string): Promise<SessionDocument | null> {
-    return this.reads.run(collection, _id, undefined);
+  /**
+   * The stored document with this _id, or null. `plainId` (hashSessionIds.migrate): the plain id the session
+   * may still be stored under, read in the same command; the document under `_id` wins.
+   */
+  findById(collection: Coll, _id: string, plainId?: string): Promise<SessionDocument | null> {
+    return this.reads.run(collection, _id, plainId);
+  }
+
+  /** Upserts by _id, in one command; resolves true when the document was created, false when it was updated. */
+  upsert(collection: Coll, _id: string, update: Upsert): Promise<boolean> {
+    return this.writes.run(collection, _id, update);
   }
 
   /**
-   * Upserts by _id; resolves true when the document was created, false when it was updated. A write to a
-   * session that is still being written waits for that write to finish (however it ends): two concurrent
-   * writes on two pooled connections could otherwise reach the server in either order, and the older
-   * session could overwrite the newer one.
+   * Runs `write` (the commands of one set(), its retry included) once every earlier write of this session
+   * has finished, however it ended: two concurrent writes on two pooled connections could otherwise reach
+   * the server in either order, and the older session could overwrite the newer one.
    */
-  upsert(collection: Coll, _id: string, update: Upsert): Promise<boolean> {
+  inOrder<R>(_id: string, write: () => Promise<R>): Promise<R> {
     const previous = this.writing.get(_id);
-    const send = () => this.writes.run(collection, _id, update);
-    const write = previous ? previous.then(send, send) : send();
-    this.writing.set(_id, write);
+    const turn = previous ? previous.then(write, write) : write();
+    this.writing.set(_id, turn);
     const forget = () => {
-      if (this.writing.get(_id) === write) this.writing.delete(_id);
+      if (this.writing.get(_id) === turn) this.writing.delete(_id);
     };
-    write.then(forget, forget);
-    return write;
+    turn.then(forget, forget);
+    return turn;
   }
 
   /** Applies a touch (never an upsert); resolves false when no live session matched. */

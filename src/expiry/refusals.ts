@@ -14,14 +14,14 @@ export class Refusals {
   ) {}
 
   /**
-   * An upsert that failed with a duplicate key: when the guard refused the document, MongoDB tried to insert a
-   * second one with this _id. Undefined when the guard did not refuse it: the duplicate key came from elsewhere
-   * (another unique index), and is the caller's error.
+   * An upsert that failed with a duplicate key: either the guard refused the document (MongoDB then tried to
+   * insert a second one with this _id), or another first write of the session inserted it meanwhile. 'retry'
+   * unless refused; a duplicate key from elsewhere (another unique index) comes back from the retry.
    */
-  async afterUpsert(collection: Coll, _id: string, now: Date): Promise<Outcome | undefined> {
+  async afterUpsert(collection: Coll, _id: string, now: Date): Promise<Outcome> {
     const doc = await collection.findOne({ _id });
-    if (!doc) return undefined;
-    if (!doc.tombstone) return this.outlived(doc.createdAt, now) ? 'refused' : undefined;
+    if (!doc) return 'retry';
+    if (!doc.tombstone) return this.outlived(doc.createdAt, now) ? 'refused' : 'retry';
     if (doc.expires instanceof Date && doc.expires > now) return 'refused';
     await collection.deleteOne({ _id, tombstone: true }, this.write); // an old tombstone refuses nothing
     return 'retry';

@@ -40,15 +40,14 @@ export class SessionOps<T extends SessionData> {
     const since = codec.mark(); // a destroy() from here on may delete what this read finds
     // By _id alone (MongoDB's fastest plan; in a shared `$in` under load), then the expiry test here: the
     // same rule as liveFilter(), so an expired document the TTL monitor has not removed yet is never returned.
-    let doc = await batcher.findById(collection, _id);
-    const plainId = doc ? undefined : ids.plainId(sid);
-    if (plainId) doc = await batcher.findById(collection, plainId);
+    // While migrating, the plain id is asked in the same find (never for an id shaped like a hash: see plainId()).
+    const doc = await batcher.findById(collection, _id, ids.plainId(sid));
     if (!doc || !expiry.isLive(doc, new Date())) return this.got(shown, null);
     let stalePlaintext: string | undefined;
     const onStale = this.p.reencryption ? (plaintext: string) => void (stalePlaintext = plaintext) : undefined;
     const session = await codec.decode(doc, { withLastModified: true, onStale, since });
     if (stalePlaintext !== undefined) await this.reencrypt(collection, doc._id, doc.session as string, stalePlaintext, since);
-    if (this.marksReads) markRead(session, { createdAt: doc.createdAt instanceof Date ? doc.createdAt : undefined, plainId: plainId !== undefined });
+    if (this.marksReads) markRead(session, { createdAt: doc.createdAt instanceof Date ? doc.createdAt : undefined, plainId: doc._id !== _id });
     return this.got(shown, session);
   }
 

@@ -58,24 +58,26 @@ export class Writes<T extends SessionData> {
   }
 
   /**
-   * Upserts, unless the id holds a tombstone or a session past maxLifetime (then 'refused'; an expired
-   * tombstone is removed and the write sent once more). `createdAt`: the session's creation date as its
-   * request read it, kept if the document is gone meanwhile (see read-marks.ts); else now.
+   * Upserts, unless the id holds a tombstone or a session past maxLifetime (then 'refused'). `createdAt`: the
+   * session's creation date as its request read it, kept if the document is gone meanwhile (see
+   * read-marks.ts); else now. The whole of it, retry included, keeps its place in the session's call order.
    */
-  async set(collection: Coll, _id: string, update: Update, now: Date, createdAt = now): Promise<Outcome> {
+  set(collection: Coll, _id: string, update: Update, now: Date, createdAt = now): Promise<Outcome> {
     const { expiry, batcher } = this.parts;
     const limit = expiry.maxLifetimeMs;
     const upsert = { update: limit > 0 ? cappedPipeline(update, createdAt, limit) : update, guard: expiry.writeGuard(now) };
-    for (let attempt = 0; ; attempt++) {
+    const send = async () => ((await batcher.upsert(collection, _id, upsert)) ? 'created' : 'updated');
+    return batcher.inOrder(_id, async () => {
       try {
-        return (await batcher.upsert(collection, _id, upsert)) ? 'created' : 'updated';
+        return await send();
       } catch (err) {
+        // The only place a duplicate key is retried: two first writes of one session both inserting, or the
+        // guard refusing the document (then a second one with this _id would have been inserted).
         if (!isDuplicateKey(err)) throw err;
         const outcome = await this.refusals.afterUpsert(collection, _id, now);
-        if (outcome === undefined) throw err;
-        if (outcome !== 'retry' || attempt > 0) return outcome === 'retry' ? 'refused' : outcome;
+        return outcome === 'retry' ? send() : outcome;
       }
-    }
+    });
   }
 
   /** Extends a live session's expiry (capped by maxLifetime); never an upsert, so a touch cannot bring a session back. */
