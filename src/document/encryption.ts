@@ -1,7 +1,8 @@
 // The encrypted `session` field: which context binds a ciphertext to its `_id` (bindToId), which secret
 // decrypted it (a stale one asks for re-encryption), and what an undecryptable one means (onDecryptError).
-import type { CryptoAdapter, CryptoContext } from '../crypto/types';
-import { abilitiesOf, type AdapterAbilities } from '../crypto/stats';
+import { cipherOf, isOwn, type Decryption, type SessionCipher } from '../crypto/cipher';
+import { andThen, attempt, type Maybe } from '../crypto/maybe';
+import type { CryptoAdapter } from '../crypto/types';
 import { RecentPlaintexts } from './recent-plaintexts';
 import { ConnectMongoError, ErrorCodes, optionError } from '../errors';
 import { unserializable } from './serialize-errors';
@@ -22,8 +23,6 @@ export interface Decrypted {
   /** Read under bindToId 'migrate' without its id: never remembered, so that the cut-off applies to it. */
   unbound?: true;
 }
-
-type Attempt = { plaintext: unknown; stale: boolean; unbound?: true };
 
 /** Until when (ms since the epoch) unbound ciphertext is read. */
 function unboundUntil(bindToId: BindToId): number {
@@ -53,12 +52,10 @@ const NOT_BINDING =
   'connect-mongo: option `bindToId` needs an adapter that binds data to an id: this `cryptoAdapter` decrypted data bound to one id under another (it ignores its second argument, `{ id }`)';
 
 export class SessionEncryption {
-  private readonly adapter: CryptoAdapter;
+  /** The adapter's own functions (ours), or an app's adapter's two methods. */
+  private readonly cipher: SessionCipher;
   private readonly bindToId: boolean;
   private readonly unboundUntil: number;
-  private readonly detailed;
-  /** Our own adapters only: the same work without a promise once keys are derived. */
-  private readonly now: Pick<AdapterAbilities, 'decryptNow' | 'encryptNow'> | undefined;
   /** Our own adapters only: an app's adapter may count, audit or revoke on every call. */
   private readonly recent: RecentPlaintexts | undefined;
   /** An app's adapter with bindToId, until it has shown that it binds (see checkBinding()). */
@@ -66,17 +63,15 @@ export class SessionEncryption {
   private bindingCheck: Promise<void> | undefined;
 
   constructor({ adapter, bindToId }: EncryptionOptions) {
-    this.adapter = adapter;
+    this.cipher = cipherOf(adapter);
     this.bindToId = bindToId !== false;
     this.unboundUntil = unboundUntil(bindToId);
-    const abilities = abilitiesOf(adapter);
-    if (bindToId && abilities && !abilities.bindsContext) {
+    const own = isOwn(adapter);
+    if (bindToId && own && !this.cipher.bindsContext) {
       throw optionError('connect-mongo: option `bindToId` needs an adapter that binds data to an id: createWebCryptoAdapter with AES-GCM');
     }
-    this.detailed = abilities?.decryptDetailed;
-    this.now = abilities;
-    this.recent = abilities ? new RecentPlaintexts() : undefined;
-    this.bindingUnchecked = this.bindToId && !abilities;
+    this.recent = own ? new RecentPlaintexts() : undefined;
+    this.bindingUnchecked = this.bindToId && !own;
     // Started now, so that the first request rarely waits; every encryption and decryption waits for it.
     if (this.bindingUnchecked) this.bindingCheck = this.checkBinding();
     this.bindingCheck?.catch(() => {}); // reported to each call that waits for it, never unhandled
@@ -84,7 +79,6 @@ export class SessionEncryption {
 
   /** Resolves once the adapter has shown it binds; rejects (for good) if it does not. */
   private async assertBinds(): Promise<void> {
-    if (!this.bindingUnchecked) return;
     this.bindingCheck ??= this.checkBinding();
     await this.bindingCheck;
   }
@@ -96,16 +90,18 @@ export class SessionEncryption {
   private async checkBinding(): Promise<void> {
     let ciphertext: unknown;
     try {
-      ciphertext = await this.adapter.encrypt(PROBE_PLAINTEXT, { id: PROBE_IDS[0] });
+      ciphertext = await this.cipher.encrypt(PROBE_PLAINTEXT, { id: PROBE_IDS[0] });
     } catch (err) {
       this.bindingCheck = undefined;
       throw err;
     }
     if (typeof ciphertext !== 'string') throw optionError('connect-mongo: the crypto adapter must return a string from encrypt()');
-    const decryptsElsewhere = await this.adapter.decrypt(ciphertext, { id: PROBE_IDS[1] }).then(
-      () => true,
-      () => false,
-    );
+    const decryptsElsewhere = await Promise.resolve()
+      .then(() => this.cipher.decrypt(ciphertext as string, { id: PROBE_IDS[1] }))
+      .then(
+        () => true,
+        () => false,
+      );
     if (decryptsElsewhere) throw optionError(NOT_BINDING);
     this.bindingUnchecked = false;
   }
@@ -126,96 +122,65 @@ export class SessionEncryption {
     this.recent?.close();
   }
 
-  /** Plaintext as connect-mongo encrypts it: the JSON string as is, an object as JSON. */
-  async encrypt(payload: unknown, id: string): Promise<string> {
-    return this.encryptText(plaintextOf(payload), id);
-  }
-
-  /** encrypt() at once when the adapter can (ours, key derived); undefined otherwise. */
-  encryptNow(payload: unknown, id: string): string | undefined {
-    if (!this.now) return undefined;
+  /**
+   * Plaintext as connect-mongo encrypts it: a string as is, an object as JSON. A value at once when the
+   * adapter can (ours, key derived), else a promise. `since`: the mark() of the read this re-encrypts.
+   */
+  encrypt(payload: unknown, id: string, remember = true, since?: number): Maybe<string> {
     const plaintext = plaintextOf(payload);
-    const ciphertext = this.now.encryptNow(plaintext, this.bindToId ? { id } : undefined);
-    if (ciphertext !== undefined) this.recent!.remember(id, ciphertext, { plaintext, stale: false });
-    return ciphertext;
-  }
-
-  /** `since`: the mark() of the read this re-encrypts. */
-  async encryptText(plaintext: string, id: string, remember = true, since?: number): Promise<string> {
-    await this.assertBinds();
-    const context = this.bindToId ? { id } : undefined;
-    const ciphertext = await (context ? this.adapter.encrypt(plaintext, context) : this.adapter.encrypt(plaintext));
-    if (typeof ciphertext !== 'string') throw optionError('connect-mongo: the crypto adapter must return a string from encrypt()');
-    if (remember) this.recent?.remember(id, ciphertext, { plaintext, stale: false }, since);
-    return ciphertext;
+    const seal = () =>
+      andThen(this.bindToId ? this.cipher.encrypt(plaintext, { id }) : this.cipher.encrypt(plaintext), (ciphertext) => {
+        if (typeof ciphertext !== 'string') throw optionError('connect-mongo: the crypto adapter must return a string from encrypt()');
+        if (remember) this.recent?.remember(id, ciphertext, { plaintext, stale: false }, since);
+        return ciphertext;
+      });
+    return this.bindingUnchecked ? this.assertBinds().then(seal) : seal();
   }
 
   /**
-   * Never passes on the adapter's own error, which may quote the ciphertext. `remember: false` for reads
-   * of many sessions at once (listings, bulk re-encryption), which would push out the ones in use. `since`:
-   * the mark() taken before the read's query.
+   * Never passes on the adapter's own error, which may quote the ciphertext. A value at once when the adapter
+   * can (ours, keys derived), else a promise. `remember: false` for reads of many sessions at once
+   * (listings, bulk re-encryption), which would push out the ones in use. `since`: the mark() taken before
+   * the read's query.
    */
-  async decrypt(ciphertext: string, id: string, remember = true, since?: number): Promise<Decrypted> {
+  decrypt(ciphertext: string, id: string, remember = true, since?: number): Maybe<Decrypted> {
     const known = this.recent?.recall(id, ciphertext);
     if (known) return known;
-    await this.assertBinds();
-    const result = await this.decryptAny(ciphertext, id);
-    if (typeof result.plaintext !== 'string') throw undecryptable('the crypto adapter returned a non-string from decrypt()');
-    if (remember && !result.unbound) this.recent?.remember(id, ciphertext, result as Decrypted, since);
-    return result as Decrypted;
+    const opened = this.bindingUnchecked ? this.assertBinds().then(() => this.open(ciphertext, id)) : this.open(ciphertext, id);
+    return andThen(opened, (result) => {
+      if (remember && !result.unbound) this.recent?.remember(id, ciphertext, result, since);
+      return result;
+    });
   }
 
-  /** decrypt() at once when the adapter can (ours, keys derived); undefined otherwise. Throws where decrypt() rejects. */
-  decryptNow(ciphertext: string, id: string, remember = true, since?: number): Decrypted | undefined {
-    if (!this.now) return undefined;
-    const known = this.recent!.recall(id, ciphertext);
-    if (known) return known;
-    const result = this.decryptAtOnce(this.now, ciphertext, id);
-    if (result && remember && !result.unbound) this.recent!.remember(id, ciphertext, result, since);
-    return result;
-  }
-
-  private decryptAtOnce(now: Pick<AdapterAbilities, 'decryptNow'>, ciphertext: string, id: string): Decrypted | undefined {
-    let result;
-    try {
-      result = now.decryptNow(ciphertext, this.bindToId ? { id } : undefined);
-    } catch {
-      if (!this.readsUnbound()) throw undecryptable(WRONG_SECRET);
-      try {
-        result = now.decryptNow(ciphertext, undefined);
-      } catch {
-        throw undecryptable(WRONG_SECRET_OR_ID);
-      }
-      return result && { plaintext: result.plaintext, stale: true, unbound: true }; // written before binding: bind it
-    }
-    return result && { plaintext: result.plaintext, stale: result.keyIndex > 0 || result.outdated === true };
+  /** Bound to its id; else, while bindToId 'migrate' allows it, written before binding (then stale: bind it). */
+  private open(ciphertext: string, id: string): Maybe<Decrypted> {
+    const bound = this.bindToId ? { id } : undefined;
+    const opened = attempt(
+      () => andThen(this.cipher.decrypt(ciphertext, bound), (d) => decrypted(d, false)),
+      () => {
+        if (!this.readsUnbound()) throw undecryptable(WRONG_SECRET);
+        return attempt(
+          () => andThen(this.cipher.decrypt(ciphertext, undefined), (d) => decrypted(d, true)),
+          () => {
+            throw undecryptable(WRONG_SECRET_OR_ID);
+          },
+        );
+      },
+    );
+    return andThen(opened, (result) => {
+      if (typeof result.plaintext !== 'string') throw undecryptable('the crypto adapter returned a non-string from decrypt()');
+      return result;
+    });
   }
 
   /** bindToId 'migrate', before its migrateUntil: whoever can write the collection can move unbound data between ids. */
   private readsUnbound(): boolean {
     return Date.now() < this.unboundUntil;
   }
+}
 
-  private async decryptAny(ciphertext: string, id: string): Promise<Attempt> {
-    const bound = this.bindToId ? { id } : undefined;
-    try {
-      return await this.attempt(ciphertext, bound);
-    } catch {
-      if (!this.readsUnbound()) throw undecryptable(WRONG_SECRET);
-    }
-    try {
-      return { ...(await this.attempt(ciphertext, undefined)), stale: true, unbound: true }; // written before binding: bind it
-    } catch {
-      throw undecryptable(WRONG_SECRET_OR_ID);
-    }
-  }
-
-  private async attempt(ciphertext: string, context: CryptoContext | undefined): Promise<Attempt> {
-    if (this.detailed) {
-      const { plaintext, keyIndex, outdated } = await this.detailed(ciphertext, context);
-      return { plaintext, stale: keyIndex > 0 || outdated === true };
-    }
-    const plaintext: unknown = await (context ? this.adapter.decrypt(ciphertext, context) : this.adapter.decrypt(ciphertext));
-    return { plaintext, stale: false };
-  }
+function decrypted({ plaintext, keyIndex, outdated }: Decryption, unbound: boolean): Decrypted {
+  if (unbound) return { plaintext, stale: true, unbound: true };
+  return { plaintext, stale: keyIndex > 0 || outdated === true };
 }

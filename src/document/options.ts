@@ -3,7 +3,7 @@
 import type { SessionData } from 'express-session';
 import { createKrupteinAdapter, type CryptoAdapter, type CryptoOptions } from '../crypto';
 import { warnIvNotAuthenticated } from '../crypto/checks';
-import { abilitiesOf } from '../crypto/stats';
+import { cipherOf } from '../crypto/cipher';
 import { checkOptions, isBoolean, isFunction, isPlainObject, numberIn, oneOf, optional, type Check, type Rules } from '../option-checks';
 import { SessionEncryption, type BindToId, type OnDecryptError } from './encryption';
 import type { HashSessionIds } from './ids';
@@ -147,7 +147,7 @@ function resolveEncryption(adapter: CryptoAdapter | null, options: EncryptionCho
     const name = Object.keys(set).find((key) => set[key as keyof typeof set]);
     if (name) throw optionError(`connect-mongo: option \`${name}\` needs encryption: set \`cryptoAdapter\` or \`crypto\``);
   }
-  const weakAlgorithm = adapter && abilitiesOf(adapter)?.ivNotAuthenticated;
+  const weakAlgorithm = adapter && cipherOf(adapter).ivNotAuthenticated;
   if (weakAlgorithm) warnIvNotAuthenticated(weakAlgorithm);
   const encryption = adapter ? new SessionEncryption({ adapter, bindToId }) : null;
   // A plain object would bypass both the key and the id binding.

@@ -49,7 +49,7 @@ export class Reencryption {
    * concurrent write replaced it first. `since`: the mark() of the read that found it stale.
    */
   async one(collection: Coll, _id: string, old: unknown, plaintext: string, remember = true, since?: number): Promise<boolean> {
-    const session = await this.encryption.encryptText(plaintext, _id, remember, since);
+    const session = await this.encryption.encrypt(plaintext, _id, remember, since);
     const result = await collection.updateOne({ _id, session: old }, { $set: { session } }, this.write);
     return result.modifiedCount > 0;
   }

@@ -9,6 +9,7 @@ import { isDuplicateKey } from '../batching/driver-errors';
 import type { SessionCodec } from '../document/codec';
 import type { SessionDocument } from '../document/types';
 import type { DocumentUpdates, ExtraFields } from '../document/updates';
+import { andThen } from '../crypto/maybe';
 import { cappedPipeline } from '../expiry/lifetime';
 import type { ExpiryPolicy } from '../expiry/policy';
 import { Refusals, type Outcome } from '../expiry/refusals';
@@ -38,9 +39,7 @@ export class Writes<T extends SessionData> {
     const { codec } = this.parts;
     const payload = codec.serialize(session);
     if (!codec.encrypts) return this.update(_id, session, payload, expires, now);
-    const sealed = codec.encryptNow(payload, _id);
-    if (sealed !== undefined) return this.update(_id, session, sealed, expires, now);
-    return codec.encrypt(payload, _id).then((ciphertext) => this.update(_id, session, ciphertext, expires, now));
+    return andThen(codec.encrypt(payload, _id), (ciphertext) => this.update(_id, session, ciphertext, expires, now));
   }
 
   private update(_id: string, session: T, payload: unknown, expires: Date, now: Date): Update {
