@@ -23,6 +23,11 @@ export interface SessionCipher {
   readonly bindsContext?: boolean;
   /** Ours only: a kruptein CBC algorithm, whose HMAC leaves the IV out. */
   readonly ivNotAuthenticated?: string;
+  /**
+   * Ours only: whether the store keeps the last plaintext read or written per id (recent-plaintexts.ts). Only
+   * where a decryption costs enough for that to earn 10 % of an encrypted get (bench/README.md): kruptein.
+   */
+  readonly worthRemembering?: boolean;
   /** Ours only: PBKDF2 derivations run and keys held (see cryptoAdapterStats). */
   stats?(): AdapterStats;
 }

@@ -182,6 +182,7 @@ export function createKrupteinAdapter(options: CryptoOptions): CryptoAdapter {
     },
     decrypt: (ciphertext) => decrypt(c, caches, ciphertext, older),
     bindsContext: false,
+    worthRemembering: true,
     ivNotAuthenticated: c.algorithm.endsWith('-cbc') ? c.algorithm : undefined,
     stats: () => ({
       keyDerivations: sum((i) => derivers[i].derivations) + older.derivations,

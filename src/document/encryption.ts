@@ -56,7 +56,7 @@ export class SessionEncryption {
   private readonly cipher: SessionCipher;
   private readonly bindToId: boolean;
   private readonly unboundUntil: number;
-  /** Our own adapters only: an app's adapter may count, audit or revoke on every call. */
+  /** Our kruptein adapter only (see SessionCipher.worthRemembering); an app's adapter may count, audit or revoke on every call. */
   private readonly recent: RecentPlaintexts | undefined;
   /** An app's adapter with bindToId, until it has shown that it binds (see checkBinding()). */
   private bindingUnchecked: boolean;
@@ -70,7 +70,7 @@ export class SessionEncryption {
     if (bindToId && own && !this.cipher.bindsContext) {
       throw optionError('connect-mongo: option `bindToId` needs an adapter that binds data to an id: createWebCryptoAdapter with AES-GCM');
     }
-    this.recent = own ? new RecentPlaintexts() : undefined;
+    this.recent = own && this.cipher.worthRemembering ? new RecentPlaintexts() : undefined;
     this.bindingUnchecked = this.bindToId && !own;
     // Started now, so that the first request rarely waits; every encryption and decryption waits for it.
     if (this.bindingUnchecked) this.bindingCheck = this.checkBinding();
