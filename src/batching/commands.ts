@@ -9,7 +9,7 @@ import { failedStatements, statementErrors } from './driver-errors';
 import { decodeSlot } from './turns';
 
 export type Update = UpdateFilter<SessionDocument>;
-/** An update as sent: operators, or a pipeline (maxLifetime's cap, see expiry/lifetime.ts). */
+/** An update as sent: operators, or a pipeline (maxLifetime's cap, see controls/max-lifetime.ts). */
 export type SentUpdate = Update | Document[];
 /** Options of every write command: the store's writeOperationOptions, as connect-mongo passes them. */
 export type WriteOptions = { writeConcern?: WriteConcernSettings };

@@ -21,16 +21,10 @@ export class Refusals {
   async afterUpsert(collection: Coll, _id: string, now: Date): Promise<Outcome> {
     const doc = await collection.findOne({ _id });
     if (!doc) return 'retry';
-    if (!doc.tombstone) return this.outlived(doc.createdAt, now) ? 'refused' : 'retry';
+    if (!doc.tombstone) return this.expiry.maxLifetime.refusedStored(doc.createdAt, now) ? 'refused' : 'retry';
     if (doc.expires instanceof Date && doc.expires > now) return 'refused';
     await collection.deleteOne({ _id, tombstone: true }, this.write); // an old tombstone refuses nothing
     return 'retry';
-  }
-
-  /** What writeGuard() refuses with maxLifetime: a createdAt too old, or not a date. */
-  private outlived(createdAt: unknown, now: Date): boolean {
-    if (this.expiry.maxLifetimeMs <= 0 || createdAt === undefined) return false;
-    return !(createdAt instanceof Date) || this.expiry.outlived(createdAt, now);
   }
 
   /** A touch that matched nothing: with destroyGrace, a tombstone means the touch was refused. */

@@ -53,7 +53,7 @@ export class SessionOps<T extends SessionData> {
 
   /** Whether set() and touch() need what get() saw (see read-marks.ts). */
   private get marksReads(): boolean {
-    return this.p.expiry.maxLifetimeMs > 0 || this.p.ids.migrating;
+    return this.p.expiry.maxLifetime.on || this.p.ids.migrating;
   }
 
   private got(shown: string, session: T | null): T | null {
@@ -79,7 +79,7 @@ export class SessionOps<T extends SessionData> {
     const now = new Date();
     const mark = readMarkOf(session);
     // Its request read it before the end of its lifetime; the document may be gone since: it must not return.
-    if (expiry.outlived(mark?.createdAt, now)) return void this.p.emit('refused', shown, 'set');
+    if (expiry.maxLifetime.outlived(mark?.createdAt, now)) return void this.p.emit('refused', shown, 'set');
     const expires = expiry.expiresFor(session, now, sid);
     let update = expires && writes.upsertFor(_id, session, expires, now);
     if (update instanceof Promise) update = await update;

@@ -10,7 +10,6 @@ import type { SessionCodec } from '../document/codec';
 import type { SessionDocument } from '../document/types';
 import type { DocumentUpdates, ExtraFields } from '../document/updates';
 import { andThen } from '../crypto/maybe';
-import { cappedPipeline } from '../expiry/lifetime';
 import type { ExpiryPolicy } from '../expiry/policy';
 import { Refusals, type Outcome } from '../expiry/refusals';
 import { optionError } from '../errors';
@@ -63,8 +62,7 @@ export class Writes<T extends SessionData> {
    */
   set(collection: Coll, _id: string, update: Update, now: Date, createdAt = now): Promise<Outcome> {
     const { expiry, batcher } = this.parts;
-    const limit = expiry.maxLifetimeMs;
-    const upsert = { update: limit > 0 ? cappedPipeline(update, createdAt, limit) : update, guard: expiry.writeGuard(now) };
+    const upsert = { update: expiry.maxLifetime.capped(update, createdAt), guard: expiry.writeGuard(now) };
     const send = async () => ((await batcher.upsert(collection, _id, upsert)) ? 'created' : 'updated');
     return batcher.inOrder(_id, async () => {
       try {
@@ -84,8 +82,7 @@ export class Writes<T extends SessionData> {
     const { expiry, updates, batcher } = this.parts;
     const filter = { _id, ...expiry.liveFilter(now) };
     const touch = updates.touchUpdate(expires, now);
-    const limit = expiry.maxLifetimeMs;
-    const update = limit > 0 ? cappedPipeline(touch, now, limit) : touch;
+    const update = expiry.maxLifetime.capped(touch, now);
     if (await batcher.touch(collection, _id, { filter, update })) return 'touched';
     return this.refusals.afterTouch(collection, _id);
   }
