@@ -8,11 +8,11 @@ import { sessionWithId, type WriteOptions } from '../batching/commands';
 import { isDuplicateKey } from '../batching/driver-errors';
 import type { SessionCodec } from '../document/codec';
 import type { SessionDocument } from '../document/types';
-import type { DocumentUpdates, ExtraFields } from '../document/updates';
+import type { DocumentUpdates } from '../document/updates';
+import type { UserIds } from '../controls/user-id';
 import { andThen } from '../crypto/maybe';
 import type { ExpiryPolicy } from '../expiry/policy';
 import { Refusals, type Outcome } from '../expiry/refusals';
-import { optionError } from '../errors';
 
 export interface WriteParts<T extends SessionData> {
   codec: SessionCodec<T>;
@@ -20,7 +20,8 @@ export interface WriteParts<T extends SessionData> {
   expiry: ExpiryPolicy;
   batcher: CommandBatcher;
   write: WriteOptions;
-  userId: ((session: T) => string | undefined) | undefined;
+  /** With the userId option. */
+  users: UserIds<T> | null;
 }
 
 export class Writes<T extends SessionData> {
@@ -42,17 +43,7 @@ export class Writes<T extends SessionData> {
   }
 
   private update(_id: string, session: T, payload: unknown, expires: Date, now: Date): Update {
-    return this.parts.updates.upsertUpdate(_id, payload, expires, now, this.extraFields(session));
-  }
-
-  private extraFields(session: T): ExtraFields | undefined {
-    const { userId } = this.parts;
-    if (!userId) return undefined;
-    const value = userId(session);
-    if (value !== undefined && (typeof value !== 'string' || value.length === 0)) {
-      throw optionError('connect-mongo: option `userId` must return a non-empty string or undefined');
-    }
-    return { userId: { value } };
+    return this.parts.updates.upsertUpdate(_id, payload, expires, now, this.parts.users?.fieldsOf(session));
   }
 
   /**
