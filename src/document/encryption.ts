@@ -1,14 +1,14 @@
-// The encrypted `session` field: which context binds a ciphertext to its `_id` (bindToId), which secret
-// decrypted it (a stale one asks for re-encryption), and what an undecryptable one means (onDecryptError).
+// The encrypted `session` field: which context binds a ciphertext to its `_id` (controls/bind-to-id.ts),
+// which secret decrypted it (a stale one asks for re-encryption), and what an undecryptable one means (onDecryptError).
 import { cipherOf, isOwn, type Decryption, type SessionCipher } from '../crypto/cipher';
 import { andThen, attempt, type Maybe } from '../crypto/maybe';
 import type { CryptoAdapter } from '../crypto/types';
+import { Binding, type BindToId } from '../controls/bind-to-id';
 import { RecentPlaintexts } from './recent-plaintexts';
 import { ConnectMongoError, ErrorCodes, optionError } from '../errors';
 import { unserializable } from './serialize-errors';
 
-/** 'migrate' also reads unbound ciphertext; `{ migrateUntil }` does so only until that date. */
-export type BindToId = boolean | 'migrate' | { migrateUntil: Date };
+export type { BindToId } from '../controls/bind-to-id';
 export type OnDecryptError = 'error' | 'miss';
 
 export interface EncryptionOptions {
@@ -22,12 +22,6 @@ export interface Decrypted {
   stale: boolean;
   /** Read under bindToId 'migrate' without its id: never remembered, so that the cut-off applies to it. */
   unbound?: true;
-}
-
-/** Until when (ms since the epoch) unbound ciphertext is read. */
-function unboundUntil(bindToId: BindToId): number {
-  if (bindToId === 'migrate') return Infinity;
-  return typeof bindToId === 'object' ? bindToId.migrateUntil.getTime() : -Infinity;
 }
 
 /** "This stored session cannot be decrypted": what onDecryptError: 'miss' turns into a missing session. */
@@ -45,65 +39,18 @@ function plaintextOf(payload: unknown): string {
   }
 }
 
-// What bindToId checks an app's adapter with: a ciphertext bound to one id must not decrypt under another.
-const PROBE_PLAINTEXT = '{"connect-mongo":"bindToId check"}';
-const PROBE_IDS = ['connect-mongo:bindToId-check:1', 'connect-mongo:bindToId-check:2'] as const;
-const NOT_BINDING =
-  'connect-mongo: option `bindToId` needs an adapter that binds data to an id: this `cryptoAdapter` decrypted data bound to one id under another (it ignores its second argument, `{ id }`)';
-
 export class SessionEncryption {
   /** The adapter's own functions (ours), or an app's adapter's two methods. */
   private readonly cipher: SessionCipher;
-  private readonly bindToId: boolean;
-  private readonly unboundUntil: number;
+  private readonly binding: Binding;
   /** Our kruptein adapter only (see SessionCipher.worthRemembering); an app's adapter may count, audit or revoke on every call. */
   private readonly recent: RecentPlaintexts | undefined;
-  /** An app's adapter with bindToId, until it has shown that it binds (see checkBinding()). */
-  private bindingUnchecked: boolean;
-  private bindingCheck: Promise<void> | undefined;
 
   constructor({ adapter, bindToId }: EncryptionOptions) {
     this.cipher = cipherOf(adapter);
-    this.bindToId = bindToId !== false;
-    this.unboundUntil = unboundUntil(bindToId);
     const own = isOwn(adapter);
-    if (bindToId && own && !this.cipher.bindsContext) {
-      throw optionError('connect-mongo: option `bindToId` needs an adapter that binds data to an id: createWebCryptoAdapter with AES-GCM');
-    }
+    this.binding = new Binding(bindToId, this.cipher, own);
     this.recent = own && this.cipher.worthRemembering ? new RecentPlaintexts() : undefined;
-    this.bindingUnchecked = this.bindToId && !own;
-    // Started now, so that the first request rarely waits; every encryption and decryption waits for it.
-    if (this.bindingUnchecked) this.bindingCheck = this.checkBinding();
-    this.bindingCheck?.catch(() => {}); // reported to each call that waits for it, never unhandled
-  }
-
-  /** Resolves once the adapter has shown it binds; rejects (for good) if it does not. */
-  private async assertBinds(): Promise<void> {
-    this.bindingCheck ??= this.checkBinding();
-    await this.bindingCheck;
-  }
-
-  /**
-   * An app's adapter may ignore `{ id }`, and bindToId would then protect nothing. A failing encrypt (a key
-   * service not reachable yet) decides nothing: the next call checks again.
-   */
-  private async checkBinding(): Promise<void> {
-    let ciphertext: unknown;
-    try {
-      ciphertext = await this.cipher.encrypt(PROBE_PLAINTEXT, { id: PROBE_IDS[0] });
-    } catch (err) {
-      this.bindingCheck = undefined;
-      throw err;
-    }
-    if (typeof ciphertext !== 'string') throw optionError('connect-mongo: the crypto adapter must return a string from encrypt()');
-    const decryptsElsewhere = await Promise.resolve()
-      .then(() => this.cipher.decrypt(ciphertext as string, { id: PROBE_IDS[1] }))
-      .then(
-        () => true,
-        () => false,
-      );
-    if (decryptsElsewhere) throw optionError(NOT_BINDING);
-    this.bindingUnchecked = false;
   }
 
   /** A destroyed or cleared session's plaintext is not kept (undefined: all of them). */
@@ -128,13 +75,15 @@ export class SessionEncryption {
    */
   encrypt(payload: unknown, id: string, remember = true, since?: number): Maybe<string> {
     const plaintext = plaintextOf(payload);
+    const context = this.binding.contextOf(id);
     const seal = () =>
-      andThen(this.bindToId ? this.cipher.encrypt(plaintext, { id }) : this.cipher.encrypt(plaintext), (ciphertext) => {
+      andThen(context ? this.cipher.encrypt(plaintext, context) : this.cipher.encrypt(plaintext), (ciphertext) => {
         if (typeof ciphertext !== 'string') throw optionError('connect-mongo: the crypto adapter must return a string from encrypt()');
         if (remember) this.recent?.remember(id, ciphertext, { plaintext, stale: false }, since);
         return ciphertext;
       });
-    return this.bindingUnchecked ? this.assertBinds().then(seal) : seal();
+    const ready = this.binding.ready();
+    return ready ? ready.then(seal) : seal();
   }
 
   /**
@@ -146,7 +95,8 @@ export class SessionEncryption {
   decrypt(ciphertext: string, id: string, remember = true, since?: number): Maybe<Decrypted> {
     const known = this.recent?.recall(id, ciphertext);
     if (known) return known;
-    const opened = this.bindingUnchecked ? this.assertBinds().then(() => this.open(ciphertext, id)) : this.open(ciphertext, id);
+    const ready = this.binding.ready();
+    const opened = ready ? ready.then(() => this.open(ciphertext, id)) : this.open(ciphertext, id);
     return andThen(opened, (result) => {
       if (remember && !result.unbound) this.recent?.remember(id, ciphertext, result, since);
       return result;
@@ -155,11 +105,11 @@ export class SessionEncryption {
 
   /** Bound to its id; else, while bindToId 'migrate' allows it, written before binding (then stale: bind it). */
   private open(ciphertext: string, id: string): Maybe<Decrypted> {
-    const bound = this.bindToId ? { id } : undefined;
+    const bound = this.binding.contextOf(id);
     const opened = attempt(
       () => andThen(this.cipher.decrypt(ciphertext, bound), (d) => decrypted(d, false)),
       () => {
-        if (!this.readsUnbound()) throw undecryptable(WRONG_SECRET);
+        if (!this.binding.readsUnbound()) throw undecryptable(WRONG_SECRET);
         return attempt(
           () => andThen(this.cipher.decrypt(ciphertext, undefined), (d) => decrypted(d, true)),
           () => {
@@ -172,11 +122,6 @@ export class SessionEncryption {
       if (typeof result.plaintext !== 'string') throw undecryptable('the crypto adapter returned a non-string from decrypt()');
       return result;
     });
-  }
-
-  /** bindToId 'migrate', before its migrateUntil: whoever can write the collection can move unbound data between ids. */
-  private readsUnbound(): boolean {
-    return Date.now() < this.unboundUntil;
   }
 }
 
