@@ -7,6 +7,7 @@ import type { SessionDocument } from '../document/types';
 import type { Coll, Entry } from './coalescer';
 import { failedStatements, statementErrors } from './driver-errors';
 import { decodeSlot } from './turns';
+import { sessionWithId } from '../controls/tombstones';
 
 export type Update = UpdateFilter<SessionDocument>;
 /** An update as sent: operators, or a pipeline (maxLifetime's cap, see controls/max-lifetime.ts). */
@@ -123,9 +124,6 @@ export async function touchBatch(collection: Coll, entries: Entry<Touch, boolean
   for (const e of entries) touchOne(collection, e.arg, w).then(e.resolve, e.reject);
 }
 
-// A tombstone (destroyGrace) is no session to any instance: destroying its id again, from an instance without
-// destroyGrace during a rolling deploy say, must not lift it before its time.
-export const sessionWithId = (_id: string): Filter<SessionDocument> => ({ _id, tombstone: { $exists: false } });
 
 export async function deleteOne(collection: Coll, _id: string, w: WriteOptions): Promise<void> {
   await collection.deleteOne(sessionWithId(_id), w);

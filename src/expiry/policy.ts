@@ -1,11 +1,11 @@
 // When a session stops existing: the `expires` date of each document, and the "still live" test every read
-// applies (with the opt-in maxLifetime, see controls/max-lifetime.ts, and destroyGrace tombstones). Pure: no
-// I/O, no timers.
+// applies (with the opt-in controls/max-lifetime.ts and controls/tombstones.ts). Pure: no I/O, no timers.
 import type { Filter } from 'mongodb';
 import type { SessionDocument } from '../document/types';
 import type { ResolvedExpiryOptions } from './options';
 import { optionError } from '../errors';
 import { MaxLifetime } from '../controls/max-lifetime';
+import { NO_TOMBSTONE, Tombstones, isTombstone, type Tombstone } from '../controls/tombstones';
 
 interface CookieLike {
   expires?: unknown;
@@ -16,9 +16,11 @@ type LiveFilter = Filter<SessionDocument>;
 
 export class ExpiryPolicy {
   readonly maxLifetime: MaxLifetime;
+  readonly tombstones: Tombstones;
 
   constructor(private readonly options: ResolvedExpiryOptions) {
     this.maxLifetime = new MaxLifetime(options.maxLifetimeMs);
+    this.tombstones = new Tombstones(options.destroyGraceMs);
   }
 
   /**
@@ -54,8 +56,7 @@ export class ExpiryPolicy {
 
   /** Matches documents that are not expired, so reads never depend on the TTL monitor having run. */
   liveFilter(now: Date): LiveFilter {
-    // A tombstone is no session for every instance, with destroyGrace or not (rolling deploys mix them).
-    const live: LiveFilter = { $or: [{ expires: { $exists: false } }, { expires: { $gt: now } }], tombstone: { $exists: false } };
+    const live: LiveFilter = { $or: [{ expires: { $exists: false } }, { expires: { $gt: now } }], ...NO_TOMBSTONE };
     const young = this.maxLifetime.liveClause(now);
     if (young) live.$and = [young];
     return live;
@@ -66,7 +67,7 @@ export class ExpiryPolicy {
    * Date only ever matches Dates, so null or any other type is not live).
    */
   isLive(doc: { expires?: unknown; tombstone?: unknown; createdAt?: unknown }, now: Date): boolean {
-    if ('tombstone' in doc) return false;
+    if (isTombstone(doc)) return false;
     if (!this.maxLifetime.admits(doc, now)) return false;
     if (!('expires' in doc)) return true;
     const { expires } = doc;
@@ -78,14 +79,13 @@ export class ExpiryPolicy {
    * session that has not outlived it. A document it refuses makes the upsert fail with a duplicate key.
    */
   writeGuard(now: Date): LiveFilter {
-    const guard: LiveFilter = { tombstone: { $exists: false } };
+    const guard: LiveFilter = { ...NO_TOMBSTONE };
     return Object.assign(guard, this.maxLifetime.liveClause(now));
   }
 
   /** The tombstone that replaces a destroyed session with destroyGrace, or null when that is off. */
-  tombstone(now: Date): { tombstone: true; expires: Date } | null {
-    if (this.options.destroyGraceMs <= 0) return null;
-    return { tombstone: true, expires: new Date(now.getTime() + this.options.destroyGraceMs) };
+  tombstone(now: Date): Tombstone | null {
+    return this.tombstones.of(now);
   }
 
   get touchDisabled(): boolean {
@@ -93,6 +93,6 @@ export class ExpiryPolicy {
   }
 
   get destroyGrace(): boolean {
-    return this.options.destroyGraceMs > 0;
+    return this.tombstones.on;
   }
 }

@@ -3,6 +3,7 @@
 import type { Coll } from '../batching/coalescer';
 import type { WriteOptions } from '../batching/commands';
 import type { ExpiryPolicy } from './policy';
+import { Tombstones } from '../controls/tombstones';
 
 /** 'refused': the write stored nothing, on purpose; 'retry': the obstacle is gone, send the write again. */
 export type Outcome = 'created' | 'updated' | 'touched' | 'refused' | 'retry' | 'gone';
@@ -22,7 +23,7 @@ export class Refusals {
     const doc = await collection.findOne({ _id });
     if (!doc) return 'retry';
     if (!doc.tombstone) return this.expiry.maxLifetime.refusedStored(doc.createdAt, now) ? 'refused' : 'retry';
-    if (doc.expires instanceof Date && doc.expires > now) return 'refused';
+    if (Tombstones.refuses(doc, now)) return 'refused';
     await collection.deleteOne({ _id, tombstone: true }, this.write); // an old tombstone refuses nothing
     return 'retry';
   }
