@@ -14,7 +14,7 @@ import { warnConnectFailed } from './connection/failure';
 import { ConnectionResolver } from './connection/resolver';
 import { debug } from './debug';
 import { SessionCodec } from './document/codec';
-import { SessionIds } from './document/ids';
+import { SessionIds } from './controls/hashed-ids';
 import { resolveDocumentOptions, type SerializerOptions } from './document/options';
 import type { InternalSessionType, SessionDocument, Touchable } from './document/types';
 import { DocumentUpdates } from './document/updates';

@@ -6,7 +6,7 @@ import { warnIvNotAuthenticated } from '../crypto/checks';
 import { cipherOf } from '../crypto/cipher';
 import { checkOptions, isBoolean, isFunction, isPlainObject, numberIn, oneOf, optional, type Check, type Rules } from '../option-checks';
 import { SessionEncryption, type BindToId, type OnDecryptError } from './encryption';
-import type { HashSessionIds } from './ids';
+import type { HashSessionIds } from '../controls/hashed-ids';
 import type { Serialize, Unserialize } from './types';
 import { optionError } from '../errors';
 

@@ -6,7 +6,7 @@ import type { Coll } from '../batching/coalescer';
 import { debug } from '../debug';
 import { argumentError } from '../errors';
 import { assertSession, assertTouchable, type SessionCodec } from '../document/codec';
-import type { SessionIds } from '../document/ids';
+import type { SessionIds } from '../controls/hashed-ids';
 import type { Touchable } from '../document/types';
 import type { DocumentUpdates } from '../document/updates';
 import type { ExpiryPolicy } from '../expiry/policy';
