@@ -1,8 +1,14 @@
-// The express-session store. It only sequences work; each option lives with the part that uses it:
-//   connection/  mongoUrl, mongoOptions, clientPromise, client, dbName, collectionName, writeOperationOptions
-//   expiry/      ttl, autoRemove, autoRemoveInterval (and the removed createAutoRemoveIdx)
-//   document/    stringify, serialize, unserialize, transformId, timestamps, touchAfter, crypto, cryptoAdapter
-// and batching/ sends get/set/touch/destroy to the collection, merging concurrent ones into one command.
+// The express-session store. It only sequences work; each option is checked where its options.ts resolves it
+// and lives with the part that uses it:
+//   connection/  mongoUrl, mongoOptions, clientPromise, client, closeClient, dbName, collectionName,
+//                readPreference, writeOperationOptions
+//   expiry/      ttl, autoRemove, autoRemoveInterval, disableTouch (and the removed createAutoRemoveIdx)
+//   document/    stringify, serialize, unserialize, transformId, timestamps, touchAfter, crypto, cryptoAdapter,
+//                onDecryptError, reencryptOnRead, requireEncrypted
+//   controls/    one module each, read alone: maxLifetime (max-lifetime.ts), destroyGrace (tombstones.ts),
+//                userId (user-id.ts), hashSessionIds (hashed-ids.ts), bindToId (bind-to-id.ts)
+// operations/ turns get/set/touch/destroy into commands and events; batching/ sends them, merging concurrent
+// ones into one command.
 import { inspect } from 'node:util';
 import { Store, type SessionData } from 'express-session';
 import type { Collection } from 'mongodb';
@@ -15,7 +21,7 @@ import { ConnectionResolver } from './connection/resolver';
 import { debug } from './debug';
 import { SessionCodec } from './document/codec';
 import { SessionIds } from './controls/hashed-ids';
-import { resolveDocumentOptions, type SerializerOptions } from './document/options';
+import { resolveDocumentOptions, type DocumentOptions } from './document/options';
 import type { InternalSessionType, SessionDocument, Touchable } from './document/types';
 import { DocumentUpdates } from './document/updates';
 import { resolveExpiryOptions, type ExpiryOptions } from './expiry/options';
@@ -31,7 +37,7 @@ import { warnUnknownOptions } from './unknown-options';
 import { ConnectMongoError, ErrorCodes, optionError, type ConnectMongoErrorCode } from './errors';
 
 /** Everything connect-mongo 6 accepts. */
-export type ConnectMongoOptions<T extends SessionData = SessionData> = ConnectionOptions & ExpiryOptions<T> & SerializerOptions<T>;
+export type ConnectMongoOptions<T extends SessionData = SessionData> = ConnectionOptions & ExpiryOptions<T> & DocumentOptions<T>;
 
 export class MongoStore<T extends SessionData = SessionData> extends Store {
   private readonly connection: ConnectionResolver<SessionDocument>;

@@ -2,10 +2,7 @@
 // while another of that kind is in flight wait until the end of the current event-loop turn and go out
 // together. Under load most requests find earlier ones still in flight, so N round trips become one; a lone
 // request never waits.
-import type { Collection } from 'mongodb';
-import type { SessionDocument } from '../document/types';
-
-export type Coll = Collection<SessionDocument>;
+import type { SessionCollection } from '../document/types';
 
 // Sessions per shared command: keeps a find's `$in` (and a reply) far below MongoDB's 16 MiB; the driver
 // splits larger bulk writes itself, but one failure would then cover more callers than it needs to.
@@ -23,16 +20,16 @@ export class Coalescer<A, R> {
   private inFlight = 0;
   private batch: Entry<A, R>[] = [];
   private ids = new Set<string>();
-  private batchCollection: Coll | undefined;
+  private batchCollection: SessionCollection | undefined;
   private scheduled = false;
 
   constructor(
-    private readonly one: (collection: Coll, _id: string, arg: A) => Promise<R>,
+    private readonly one: (collection: SessionCollection, _id: string, arg: A) => Promise<R>,
     /** Settles every entry itself and never rejects. */
-    private readonly many: (collection: Coll, entries: Entry<A, R>[]) => Promise<void>,
+    private readonly many: (collection: SessionCollection, entries: Entry<A, R>[]) => Promise<void>,
   ) {}
 
-  run(collection: Coll, _id: string, arg: A): Promise<R> {
+  run(collection: SessionCollection, _id: string, arg: A): Promise<R> {
     if (this.inFlight === 0 && this.batch.length === 0) return this.track(this.one(collection, _id, arg));
     // The same _id twice in one find would share one decoded reply between two callers (writes never get
     // here twice: see upsert()); a full batch, or another collection (after a reconnect), cannot take one

@@ -1,7 +1,7 @@
 // How get(), set(), touch() and destroy() reach the collection: one coalescing queue per kind of operation
 // (see coalescer.ts), and writes to one session kept in call order.
-import type { SessionDocument } from '../document/types';
-import { Coalescer, type Coll } from './coalescer';
+import type { SessionCollection, SessionDocument } from '../document/types';
+import { Coalescer } from './coalescer';
 import {
   deleteBatch,
   deleteOne,
@@ -12,13 +12,13 @@ import {
   upsertBatch,
   updateOneUpsert,
   type Touch,
-  type Upsert,
+  type GuardedUpsert,
   type WriteOptions,
 } from './commands';
 
 export class CommandBatcher {
   private readonly reads: Coalescer<string | undefined, SessionDocument | null>;
-  private readonly writes: Coalescer<Upsert, boolean>;
+  private readonly writes: Coalescer<GuardedUpsert, boolean>;
   private readonly touches: Coalescer<Touch, boolean>;
   private readonly deletes: Coalescer<undefined, void>;
   /** The last write of each session still in progress: writes to one session go out in call order. */
@@ -26,7 +26,7 @@ export class CommandBatcher {
 
   /**
    * `w`: the options of every write command (the store's writeOperationOptions). `slicedReads`: the
-   * callers of a shared read resume a slice per event-loop turn (see turns.ts), for decrypted sessions.
+   * callers of a shared read resume a slice per event-loop turn (see document/decode-slots.ts), for decrypted sessions.
    */
   constructor(w: WriteOptions, { slicedReads = false }: { slicedReads?: boolean } = {}) {
     this.reads = new Coalescer((c, _id, plainId) => findOne(c, _id, plainId), (c, entries) => findBatch(c, entries, slicedReads));
@@ -48,12 +48,12 @@ export class CommandBatcher {
    * The stored document with this _id, or null. `plainId` (hashSessionIds.migrate): the plain id the session
    * may still be stored under, read in the same command; the document under `_id` wins.
    */
-  findById(collection: Coll, _id: string, plainId?: string): Promise<SessionDocument | null> {
+  findById(collection: SessionCollection, _id: string, plainId?: string): Promise<SessionDocument | null> {
     return this.reads.run(collection, _id, plainId);
   }
 
   /** Upserts by _id, in one command; resolves true when the document was created, false when it was updated. */
-  upsert(collection: Coll, _id: string, update: Upsert): Promise<boolean> {
+  upsert(collection: SessionCollection, _id: string, update: GuardedUpsert): Promise<boolean> {
     return this.writes.run(collection, _id, update);
   }
 
@@ -74,11 +74,11 @@ export class CommandBatcher {
   }
 
   /** Applies a touch (never an upsert); resolves false when no live session matched. */
-  touch(collection: Coll, _id: string, touch: Touch): Promise<boolean> {
+  touch(collection: SessionCollection, _id: string, touch: Touch): Promise<boolean> {
     return this.touches.run(collection, _id, touch);
   }
 
-  remove(collection: Coll, _id: string): Promise<void> {
+  remove(collection: SessionCollection, _id: string): Promise<void> {
     return this.deletes.run(collection, _id, undefined);
   }
 

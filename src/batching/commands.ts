@@ -3,15 +3,15 @@
 // through the driver's own methods.
 import type { AnyBulkWriteOperation, Document, Filter, MongoServerError, UpdateFilter, WriteConcernSettings } from 'mongodb';
 import { debug } from '../debug';
-import type { SessionDocument } from '../document/types';
-import type { Coll, Entry } from './coalescer';
+import type { SessionCollection, SessionDocument } from '../document/types';
+import type { Entry } from './coalescer';
 import { failedStatements, statementErrors } from './driver-errors';
-import { decodeSlot } from './turns';
+import { decodeSlot } from '../document/decode-slots';
 import { sessionWithId } from '../controls/tombstones';
 
-export type Update = UpdateFilter<SessionDocument>;
+export type OperatorUpdate = UpdateFilter<SessionDocument>;
 /** An update as sent: operators, or a pipeline (maxLifetime's cap, see controls/max-lifetime.ts). */
-export type SentUpdate = Update | Document[];
+export type SentUpdate = OperatorUpdate | Document[];
 /** Options of every write command: the store's writeOperationOptions, as connect-mongo passes them. */
 export type WriteOptions = { writeConcern?: WriteConcernSettings };
 
@@ -21,7 +21,7 @@ export type WriteOptions = { writeConcern?: WriteConcernSettings };
 export const READ_OPTIONS = { fieldsAsRaw: Object.create(null) as Record<string, never> };
 
 /** What set() sends: the whole-document update, and a filter that may refuse it (tombstones, maxLifetime). */
-export interface Upsert {
+export interface GuardedUpsert {
   update: SentUpdate;
   guard?: Filter<SessionDocument>;
 }
@@ -39,14 +39,14 @@ export interface Touch {
  * `plainId`: while hashSessionIds migrates, the plain id the session may still be stored under, asked in the
  * same command; the document under `_id` wins when both exist.
  */
-export async function findOne(collection: Coll, _id: string, plainId?: string): Promise<SessionDocument | null> {
+export async function findOne(collection: SessionCollection, _id: string, plainId?: string): Promise<SessionDocument | null> {
   if (plainId === undefined) return collection.findOne({ _id }, READ_OPTIONS);
   const docs = await collection.find({ _id: { $in: [_id, plainId] } }, { ...READ_OPTIONS, limit: 2, batchSize: 2 }).toArray();
   return docs.find((d) => d._id === _id) ?? docs[0] ?? null;
 }
 
-/** `sliced`: callers resume a slice per event-loop turn (each decrypts its session as it resumes; see turns.ts). */
-export async function findBatch(collection: Coll, entries: Entry<string | undefined, SessionDocument | null>[], sliced = false): Promise<void> {
+/** `sliced`: callers resume a slice per event-loop turn (each decrypts its session as it resumes; see document/decode-slots.ts). */
+export async function findBatch(collection: SessionCollection, entries: Entry<string | undefined, SessionDocument | null>[], sliced = false): Promise<void> {
   const ids = entries.flatMap((e) => (e.arg === undefined ? [e._id] : [e._id, e.arg]));
   debug('get: %d sessions in one find', ids.length);
   let docs: SessionDocument[];
@@ -66,11 +66,11 @@ export async function findBatch(collection: Coll, entries: Entry<string | undefi
   }
 }
 
-export async function updateOneUpsert(collection: Coll, _id: string, { update, guard }: Upsert, w: WriteOptions): Promise<boolean> {
+export async function updateOneUpsert(collection: SessionCollection, _id: string, { update, guard }: GuardedUpsert, w: WriteOptions): Promise<boolean> {
   return (await collection.updateOne(upsertFilter(_id, guard), update, { ...w, upsert: true })).upsertedCount > 0;
 }
 
-export async function upsertBatch(collection: Coll, entries: Entry<Upsert, boolean>[], w: WriteOptions): Promise<void> {
+export async function upsertBatch(collection: SessionCollection, entries: Entry<GuardedUpsert, boolean>[], w: WriteOptions): Promise<void> {
   debug('set: %d sessions in one update', entries.length);
   const ops: AnyBulkWriteOperation<SessionDocument>[] = entries.map((e) => ({
     updateOne: { filter: upsertFilter(e._id, e.arg.guard), update: e.arg.update, upsert: true },
@@ -97,12 +97,12 @@ export async function upsertBatch(collection: Coll, entries: Entry<Upsert, boole
   });
 }
 
-export async function touchOne(collection: Coll, { filter, update }: Touch, w: WriteOptions): Promise<boolean> {
+export async function touchOne(collection: SessionCollection, { filter, update }: Touch, w: WriteOptions): Promise<boolean> {
   const result = await collection.updateOne(filter, update, w);
   return !result.acknowledged || result.matchedCount > 0; // w: 0 cannot tell: counted as touched
 }
 
-export async function touchBatch(collection: Coll, entries: Entry<Touch, boolean>[], w: WriteOptions): Promise<void> {
+export async function touchBatch(collection: SessionCollection, entries: Entry<Touch, boolean>[], w: WriteOptions): Promise<void> {
   debug('touch: %d sessions in one update', entries.length);
   try {
     const result = await collection.bulkWrite(
@@ -125,11 +125,11 @@ export async function touchBatch(collection: Coll, entries: Entry<Touch, boolean
 }
 
 
-export async function deleteOne(collection: Coll, _id: string, w: WriteOptions): Promise<void> {
+export async function deleteOne(collection: SessionCollection, _id: string, w: WriteOptions): Promise<void> {
   await collection.deleteOne(sessionWithId(_id), w);
 }
 
-export async function deleteBatch(collection: Coll, entries: Entry<undefined, void>[], w: WriteOptions): Promise<void> {
+export async function deleteBatch(collection: SessionCollection, entries: Entry<undefined, void>[], w: WriteOptions): Promise<void> {
   debug('destroy: %d sessions in one delete', entries.length);
   let failed: Set<number> | null = null;
   try {

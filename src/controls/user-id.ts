@@ -8,10 +8,9 @@
 // Called from operations/writes.ts (the field of each set()) and mongo-store.ts (the index, the two methods).
 import type { SessionData } from 'express-session';
 import type { Filter } from 'mongodb';
-import type { Coll } from '../batching/coalescer';
 import type { ExtraFields } from '../document/updates';
 import type { WriteOptions } from '../batching/commands';
-import type { SessionDocument } from '../document/types';
+import type { SessionCollection, SessionDocument } from '../document/types';
 import type { ExpiryPolicy } from '../expiry/policy';
 import { argumentError, optionError } from '../errors';
 
@@ -44,11 +43,11 @@ export class UserIds<T extends SessionData> {
   }
 
   /** Lets finding a user's sessions use an index; documents without a userId are left out of it. */
-  async ensureIndex(collection: Coll): Promise<void> {
+  async ensureIndex(collection: SessionCollection): Promise<void> {
     await collection.createIndex({ userId: 1 }, { sparse: true });
   }
 
-  async list(collection: Coll, userId: string): Promise<UserSession[]> {
+  async list(collection: SessionCollection, userId: string): Promise<UserSession[]> {
     const filter: Filter<SessionDocument> = { userId, ...this.expiry.liveFilter(new Date()) };
     const projection = { _id: 1, expires: 1, createdAt: 1, lastModified: 1 };
     const docs = await collection.find(filter, { projection }).toArray();
@@ -59,7 +58,7 @@ export class UserIds<T extends SessionData> {
    * Ends every live session of the user but those stored under `exceptIds`; resolves how many. With destroyGrace, each becomes
    * a tombstone, so a request still in flight on one of them cannot write it back.
    */
-  async destroy(collection: Coll, userId: string, exceptIds: string[]): Promise<number> {
+  async destroy(collection: SessionCollection, userId: string, exceptIds: string[]): Promise<number> {
     const now = new Date();
     const filter: Filter<SessionDocument> = { userId, ...this.expiry.liveFilter(now) };
     if (exceptIds.length > 0) filter._id = { $nin: exceptIds };

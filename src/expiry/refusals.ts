@@ -1,6 +1,6 @@
 // What a write that matched nothing met: a tombstone (destroyGrace, written by this instance or another), a
 // session past maxLifetime, or nothing. Only reached when a write was refused, never on the usual path.
-import type { Coll } from '../batching/coalescer';
+import type { SessionCollection } from '../document/types';
 import type { WriteOptions } from '../batching/commands';
 import type { ExpiryPolicy } from './policy';
 import { Tombstones } from '../controls/tombstones';
@@ -19,7 +19,7 @@ export class Refusals {
    * insert a second one with this _id), or another first write of the session inserted it meanwhile. 'retry'
    * unless refused; a duplicate key from elsewhere (another unique index) comes back from the retry.
    */
-  async afterUpsert(collection: Coll, _id: string, now: Date): Promise<Outcome> {
+  async afterUpsert(collection: SessionCollection, _id: string, now: Date): Promise<Outcome> {
     const doc = await collection.findOne({ _id });
     if (!doc) return 'retry';
     if (!doc.tombstone) return this.expiry.maxLifetime.refusedStored(doc.createdAt, now) ? 'refused' : 'retry';
@@ -29,7 +29,7 @@ export class Refusals {
   }
 
   /** A touch that matched nothing: with destroyGrace, a tombstone means the touch was refused. */
-  async afterTouch(collection: Coll, _id: string): Promise<Outcome> {
+  async afterTouch(collection: SessionCollection, _id: string): Promise<Outcome> {
     if (!this.expiry.destroyGrace) return 'gone';
     const doc = await collection.findOne({ _id }, { projection: { tombstone: 1 } });
     return doc?.tombstone ? 'refused' : 'gone';

@@ -2,20 +2,19 @@
 // The store emits events from the outcome; nothing here emits.
 import type { SessionData } from 'express-session';
 import type { CommandBatcher } from '../batching/command-batcher';
-import type { Update } from '../batching/commands';
-import type { Coll } from '../batching/coalescer';
+import type { OperatorUpdate } from '../batching/commands';
 import type { WriteOptions } from '../batching/commands';
 import { sessionWithId } from '../controls/tombstones';
 import { isDuplicateKey } from '../batching/driver-errors';
 import type { SessionCodec } from '../document/codec';
-import type { SessionDocument } from '../document/types';
+import type { SessionCollection, SessionDocument } from '../document/types';
 import type { DocumentUpdates } from '../document/updates';
 import type { UserIds } from '../controls/user-id';
 import { andThen } from '../crypto/maybe';
 import type { ExpiryPolicy } from '../expiry/policy';
 import { Refusals, type Outcome } from '../expiry/refusals';
 
-export interface WriteParts<T extends SessionData> {
+export interface WritesDependencies<T extends SessionData> {
   codec: SessionCodec<T>;
   updates: DocumentUpdates;
   expiry: ExpiryPolicy;
@@ -28,23 +27,23 @@ export interface WriteParts<T extends SessionData> {
 export class Writes<T extends SessionData> {
   private readonly refusals: Refusals;
 
-  constructor(private readonly parts: WriteParts<T>) {
-    this.refusals = new Refusals(parts.expiry, parts.write);
+  constructor(private readonly deps: WritesDependencies<T>) {
+    this.refusals = new Refusals(deps.expiry, deps.write);
   }
 
   /**
    * The update for set(): serialized (and encrypted) session, expiry and opt-in fields. A promise only
    * when encryption has to wait (a foreign adapter, or a key still being derived).
    */
-  upsertFor(_id: string, session: T, expires: Date, now: Date): Update | Promise<Update> {
-    const { codec } = this.parts;
+  setUpdateFor(_id: string, session: T, expires: Date, now: Date): OperatorUpdate | Promise<OperatorUpdate> {
+    const { codec } = this.deps;
     const payload = codec.serialize(session);
-    if (!codec.encrypts) return this.update(_id, session, payload, expires, now);
-    return andThen(codec.encrypt(payload, _id), (ciphertext) => this.update(_id, session, ciphertext, expires, now));
+    if (!codec.encrypts) return this.setUpdateWith(_id, session, payload, expires, now);
+    return andThen(codec.encrypt(payload, _id), (ciphertext) => this.setUpdateWith(_id, session, ciphertext, expires, now));
   }
 
-  private update(_id: string, session: T, payload: unknown, expires: Date, now: Date): Update {
-    return this.parts.updates.upsertUpdate(_id, payload, expires, now, this.parts.users?.fieldsOf(session));
+  private setUpdateWith(_id: string, session: T, payload: unknown, expires: Date, now: Date): OperatorUpdate {
+    return this.deps.updates.setUpdate(_id, payload, expires, now, this.deps.users?.fieldsOf(session));
   }
 
   /**
@@ -52,8 +51,8 @@ export class Writes<T extends SessionData> {
    * session's creation date as its request read it, kept if the document is gone meanwhile (see
    * read-marks.ts); else now. The whole of it, retry included, keeps its place in the session's call order.
    */
-  set(collection: Coll, _id: string, update: Update, now: Date, createdAt = now): Promise<Outcome> {
-    const { expiry, batcher } = this.parts;
+  set(collection: SessionCollection, _id: string, update: OperatorUpdate, now: Date, createdAt = now): Promise<Outcome> {
+    const { expiry, batcher } = this.deps;
     const upsert = { update: expiry.maxLifetime.capped(update, createdAt), guard: expiry.writeGuard(now) };
     const send = async () => ((await batcher.upsert(collection, _id, upsert)) ? 'created' : 'updated');
     return batcher.inOrder(_id, async () => {
@@ -70,8 +69,8 @@ export class Writes<T extends SessionData> {
   }
 
   /** Extends a live session's expiry (capped by maxLifetime); never an upsert, so a touch cannot bring a session back. */
-  async touch(collection: Coll, _id: string, expires: Date, now: Date): Promise<Outcome> {
-    const { expiry, updates, batcher } = this.parts;
+  async touch(collection: SessionCollection, _id: string, expires: Date, now: Date): Promise<Outcome> {
+    const { expiry, updates, batcher } = this.deps;
     const filter = { _id, ...expiry.liveFilter(now) };
     const touch = updates.touchUpdate(expires, now);
     const update = expiry.maxLifetime.capped(touch, now);
@@ -85,8 +84,8 @@ export class Writes<T extends SessionData> {
    * session becomes a tombstone: destroying ids that never existed (any anonymous client can ask to log out)
    * writes nothing.
    */
-  async destroy(collection: Coll, _id: string, now: Date, plainId?: string): Promise<void> {
-    const { expiry, batcher, write } = this.parts;
+  async destroy(collection: SessionCollection, _id: string, now: Date, plainId?: string): Promise<void> {
+    const { expiry, batcher, write } = this.deps;
     const tombstone = expiry.tombstone(now);
     if (!tombstone && plainId === undefined) return batcher.remove(collection, _id);
     if (!tombstone) {
