@@ -4,7 +4,7 @@
 import type { AnyBulkWriteOperation, Document, Filter, MongoServerError, UpdateFilter, WriteConcernSettings } from 'mongodb';
 import { debug } from '../debug';
 import type { SessionCollection, SessionDocument } from '../document/types';
-import type { Entry } from './coalescer';
+import type { Entry } from './command-batcher';
 import { failedStatements, statementErrors } from './driver-errors';
 import { decodeSlot } from '../document/decode-slots';
 import { sessionWithId } from '../controls/tombstones';
