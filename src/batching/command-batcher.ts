@@ -1,8 +1,8 @@
 // How get(), set(), touch() and destroy() reach the collection: one coalescing queue per kind of operation,
 // and writes to one session kept in call order. An operation alone goes out at once; operations of one kind
 // that start while another of that kind is in flight wait until the end of the current event-loop turn and
-// go out together. Under load most requests find earlier ones still in flight, so N round trips become one; a lone
-// request never waits.
+// go out together. Under load most requests find earlier ones still in flight, so N round trips become
+// one; a lone request never waits.
 import type { SessionCollection, SessionDocument } from '../document/types';
 import {
   deleteBatch,
