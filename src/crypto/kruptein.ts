@@ -36,8 +36,7 @@ import { KeyDeriver, SaltKeyCache } from './key-cache';
 import { resolveKrupteinOptions, type KrupteinSettings } from './kruptein-options';
 import { OlderFormats } from './older';
 import { freshRandom } from './random';
-import { ownAdapter, type Decryption } from './cipher';
-import { andThen, firstToOpen, type Maybe } from './maybe';
+import { andThen, firstToOpen, ownAdapter, type Decryption, type Maybe } from './cipher';
 import type { CryptoAdapter, CryptoOptions } from './types';
 
 const ITERATIONS = 15_000;

@@ -3,8 +3,7 @@ import { createCipheriv, createDecipheriv, type CipherGCM, type KeyObject } from
 import { checkPositiveInt, decryptError, requireOptionsObject, requireString, secretList, show, toBytes, warnIfWeak } from './checks';
 import { CachedKey, KeyDeriver } from './key-cache';
 import { freshRandom } from './random';
-import { ownAdapter } from './cipher';
-import { andThen, firstToOpen } from './maybe';
+import { andThen, firstToOpen, ownAdapter } from './cipher';
 import type { CryptoAdapter, CryptoContext, WebCryptoAdapterOptions, WebCryptoEncoding } from './types';
 import { ConnectMongoError, ErrorCodes, optionError } from '../errors';
 

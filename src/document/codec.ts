@@ -2,7 +2,7 @@
 // Everything here must keep the stored bytes identical to connect-mongo 6's.
 import type { SessionData } from 'express-session';
 import { assertStorableAsBson } from './bson-check';
-import type { Maybe } from '../crypto/maybe';
+import type { Maybe } from '../crypto/cipher';
 import { undecryptable, type Decrypted } from './encryption';
 import type { ResolvedDocumentOptions } from './options';
 import { unserializable } from './serialize-errors';

@@ -1,7 +1,6 @@
 // The encrypted `session` field: which context binds a ciphertext to its `_id` (controls/bind-to-id.ts),
 // which secret decrypted it (a stale one asks for re-encryption), and what an undecryptable one means (onDecryptError).
-import { cipherOf, isOwn, type Decryption, type SessionCipher } from '../crypto/cipher';
-import { andThen, attempt, type Maybe } from '../crypto/maybe';
+import { andThen, attempt, cipherOf, isOwn, type Decryption, type Maybe, type SessionCipher } from '../crypto/cipher';
 import type { CryptoAdapter } from '../crypto/types';
 import { Binding, type BindToId } from '../controls/bind-to-id';
 import { RecentPlaintexts } from './recent-plaintexts';

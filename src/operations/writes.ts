@@ -10,7 +10,7 @@ import type { SessionCodec } from '../document/codec';
 import type { SessionCollection, SessionDocument } from '../document/types';
 import type { DocumentUpdates } from '../document/updates';
 import type { UserIds } from '../controls/user-id';
-import { andThen } from '../crypto/maybe';
+import { andThen } from '../crypto/cipher';
 import type { ExpiryPolicy } from '../expiry/policy';
 import { Refusals, type Outcome } from '../expiry/refusals';
 

@@ -9,7 +9,7 @@ import { ConnectMongo3Keys, recognizeConnectMongo3 } from './connect-mongo-3';
 import { recognizeKruptein2 } from './kruptein-2';
 import { recognizeKruptein31 } from './kruptein-3-1';
 import { recognizeKruptein34 } from './kruptein-3-4';
-import type { Maybe } from '../maybe';
+import type { Maybe } from '../cipher';
 import { openOlder, type OlderDetailed, type Recognized } from './reader';
 
 export type { OlderDetailed } from './reader';

@@ -1,7 +1,7 @@
 // What every reader of an older stored format offers once it has recognised a value, and the loop that
 // tries each secret's keys on it (as the current format's decryption does).
 import type { KeyObject } from 'node:crypto';
-import { firstToOpen, type Maybe } from '../maybe';
+import { firstToOpen, type Maybe } from '../cipher';
 
 /** A key known now, or one still being derived. */
 export type KeyLookup = () => KeyObject | Promise<KeyObject>;
