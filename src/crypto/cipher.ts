@@ -4,7 +4,8 @@
 //
 // Maybe<T>: a value now, or a promise of it. Our adapters encrypt and decrypt at once once their keys are
 // derived, so a read or a write spends no promise on them; while a key is being derived, or with an app's
-// adapter, the same functions return a promise. There is one path either way: these helpers continue at once or later.
+// adapter, the same functions return a promise. There is one path either way: these helpers continue at
+// once or later.
 import type { KeyObject } from 'node:crypto';
 import type { CryptoAdapter, CryptoContext } from './types';
 
