@@ -1,8 +1,14 @@
-// The express-session store. It only sequences work; each option lives with the part that uses it:
-//   connection/  mongoUrl, mongoOptions, clientPromise, client, dbName, collectionName, writeOperationOptions
-//   expiry/      ttl, autoRemove, autoRemoveInterval (and the removed createAutoRemoveIdx)
-//   document/    stringify, serialize, unserialize, transformId, timestamps, touchAfter, crypto, cryptoAdapter
-// and batching/ sends get/set/touch/destroy to the collection, merging concurrent ones into one command.
+// The express-session store. It only sequences work; each option is checked where its options.ts resolves it
+// and lives with the part that uses it:
+//   connection/  mongoUrl, mongoOptions, clientPromise, client, closeClient, dbName, collectionName,
+//                readPreference, writeOperationOptions
+//   expiry/      ttl, autoRemove, autoRemoveInterval, disableTouch (and the removed createAutoRemoveIdx)
+//   document/    stringify, serialize, unserialize, transformId, timestamps, touchAfter, crypto, cryptoAdapter,
+//                onDecryptError, reencryptOnRead, requireEncrypted
+//   controls/    one module each, read alone: maxLifetime (max-lifetime.ts), destroyGrace (tombstones.ts),
+//                userId (user-id.ts), hashSessionIds (hashed-ids.ts), bindToId (bind-to-id.ts)
+// operations/ turns get/set/touch/destroy into commands and events; batching/ sends them, merging concurrent
+// ones into one command.
 import { inspect } from 'node:util';
 import { Store, type SessionData } from 'express-session';
 import type { Collection } from 'mongodb';
@@ -14,8 +20,8 @@ import { warnConnectFailed } from './connection/failure';
 import { ConnectionResolver } from './connection/resolver';
 import { debug } from './debug';
 import { SessionCodec } from './document/codec';
-import { SessionIds } from './document/ids';
-import { resolveDocumentOptions, type SerializerOptions } from './document/options';
+import { SessionIds } from './controls/hashed-ids';
+import { resolveDocumentOptions, type DocumentOptions } from './document/options';
 import type { InternalSessionType, SessionDocument, Touchable } from './document/types';
 import { DocumentUpdates } from './document/updates';
 import { resolveExpiryOptions, type ExpiryOptions } from './expiry/options';
@@ -25,13 +31,13 @@ import { Reencryption, type ReencryptOptions, type ReencryptProgress } from './o
 import { markRead, readMarkOf } from './operations/read-marks';
 import { SessionOps } from './operations/session-ops';
 import { Writes } from './operations/writes';
-import { ByUser, assertUserId, type UserSession } from './queries/by-user';
+import { UserIds, assertUserId, type UserSession } from './controls/user-id';
 import { Listing, type EntriesOptions } from './queries/listing';
 import { warnUnknownOptions } from './unknown-options';
 import { ConnectMongoError, ErrorCodes, optionError, type ConnectMongoErrorCode } from './errors';
 
 /** Everything connect-mongo 6 accepts. */
-export type ConnectMongoOptions<T extends SessionData = SessionData> = ConnectionOptions & ExpiryOptions<T> & SerializerOptions<T>;
+export type ConnectMongoOptions<T extends SessionData = SessionData> = ConnectionOptions & ExpiryOptions<T> & DocumentOptions<T>;
 
 export class MongoStore<T extends SessionData = SessionData> extends Store {
   private readonly connection: ConnectionResolver<SessionDocument>;
@@ -45,7 +51,7 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
   private readonly sessionIds: SessionIds;
   private readonly ops: SessionOps<T>;
   private readonly reencryption: Reencryption | null;
-  private readonly byUser: ByUser | null;
+  private readonly users: UserIds<T> | null;
   private closing: Promise<void> | null = null;
 
   constructor(options: ConnectMongoOptions<T>) {
@@ -69,9 +75,9 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
     const write = this.connection.writeOptions;
     this.batcher = new CommandBatcher(write, { slicedReads: documents.encryption !== null });
     const { codec, updates, batcher } = this;
-    this.writes = new Writes<T>({ codec, updates, expiry: this.expiry, batcher, write, userId: documents.userId });
+    this.users = documents.userId ? new UserIds<T>(documents.userId, this.expiry, write) : null;
+    this.writes = new Writes<T>({ codec, updates, expiry: this.expiry, batcher, write, users: this.users });
     this.listing = new Listing<T>(this.expiry, codec);
-    this.byUser = documents.userId ? new ByUser(this.expiry, write) : null;
     // Looked up per call, so an app that wraps store.emit (to log events, say) sees every event.
     const emit = (event: string, ...args: unknown[]) => void this.emit(event, ...args);
     const parts = { ids: this.sessionIds, codec, updates, expiry: this.expiry, batcher, writes: this.writes, emit };
@@ -213,9 +219,9 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
     return this.reencryption.all(await this.collection(), options);
   }
 
-  private usersPart(): ByUser {
-    if (!this.byUser) throw optionError('connect-mongo: set the `userId` option to find sessions by user');
-    return this.byUser;
+  private usersPart(): UserIds<T> {
+    if (!this.users) throw optionError('connect-mongo: set the `userId` option to find sessions by user');
+    return this.users;
   }
 
   /**
@@ -268,8 +274,7 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
     } catch (err) {
       this.report(ErrorCodes.indexFailed, 'could not create the TTL index on `expires` (expired sessions will not be removed by MongoDB)', err);
     }
-    if (!this.byUser) return;
-    await collection.createIndex({ userId: 1 }, { sparse: true }).catch((err) => {
+    await this.users?.ensureIndex(collection).catch((err) => {
       this.report(ErrorCodes.indexFailed, 'could not create the index on `userId` (finding sessions by user will scan the collection)', err);
     });
   }

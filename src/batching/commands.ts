@@ -1,16 +1,17 @@
 // The commands behind get/set/touch/destroy: one session alone (findOne, updateOne, deleteOne) or a batch
 // in one command (find {_id: {$in}}, an unordered bulkWrite). Retryable reads and writes stay: everything goes
 // through the driver's own methods.
-import type { AnyBulkWriteOperation, Document, Filter, UpdateFilter, WriteConcernSettings } from 'mongodb';
+import type { AnyBulkWriteOperation, Document, Filter, MongoServerError, UpdateFilter, WriteConcernSettings } from 'mongodb';
 import { debug } from '../debug';
-import type { SessionDocument } from '../document/types';
-import type { Coll, Entry } from './coalescer';
-import { failedStatements, isDuplicateKey } from './driver-errors';
-import { decodeSlot } from './turns';
+import type { SessionCollection, SessionDocument } from '../document/types';
+import type { Entry } from './command-batcher';
+import { failedStatements, statementErrors } from './driver-errors';
+import { decodeSlot } from '../document/decode-slots';
+import { sessionWithId } from '../controls/tombstones';
 
-export type Update = UpdateFilter<SessionDocument>;
-/** An update as sent: operators, or a pipeline (maxLifetime's cap, see expiry/lifetime.ts). */
-export type SentUpdate = Update | Document[];
+export type OperatorUpdate = UpdateFilter<SessionDocument>;
+/** An update as sent: operators, or a pipeline (maxLifetime's cap, see controls/max-lifetime.ts). */
+export type SentUpdate = OperatorUpdate | Document[];
 /** Options of every write command: the store's writeOperationOptions, as connect-mongo passes them. */
 export type WriteOptions = { writeConcern?: WriteConcernSettings };
 
@@ -20,7 +21,7 @@ export type WriteOptions = { writeConcern?: WriteConcernSettings };
 export const READ_OPTIONS = { fieldsAsRaw: Object.create(null) as Record<string, never> };
 
 /** What set() sends: the whole-document update, and a filter that may refuse it (tombstones, maxLifetime). */
-export interface Upsert {
+export interface GuardedUpsert {
   update: SentUpdate;
   guard?: Filter<SessionDocument>;
 }
@@ -34,13 +35,19 @@ export interface Touch {
   update: SentUpdate;
 }
 
-export async function findOne(collection: Coll, _id: string): Promise<SessionDocument | null> {
-  return collection.findOne({ _id }, READ_OPTIONS);
+/**
+ * `plainId`: while hashSessionIds migrates, the plain id the session may still be stored under, asked in the
+ * same command; the document under `_id` wins when both exist.
+ */
+export async function findOne(collection: SessionCollection, _id: string, plainId?: string): Promise<SessionDocument | null> {
+  if (plainId === undefined) return collection.findOne({ _id }, READ_OPTIONS);
+  const docs = await collection.find({ _id: { $in: [_id, plainId] } }, { ...READ_OPTIONS, limit: 2, batchSize: 2 }).toArray();
+  return docs.find((d) => d._id === _id) ?? docs[0] ?? null;
 }
 
-/** `sliced`: callers resume a slice per event-loop turn (each decrypts its session as it resumes; see turns.ts). */
-export async function findBatch(collection: Coll, entries: Entry<undefined, SessionDocument | null>[], sliced = false): Promise<void> {
-  const ids = entries.map((e) => e._id);
+/** `sliced`: callers resume a slice per event-loop turn (each decrypts its session as it resumes; see document/decode-slots.ts). */
+export async function findBatch(collection: SessionCollection, entries: Entry<string | undefined, SessionDocument | null>[], sliced = false): Promise<void> {
+  const ids = entries.flatMap((e) => (e.arg === undefined ? [e._id] : [e._id, e.arg]));
   debug('get: %d sessions in one find', ids.length);
   let docs: SessionDocument[];
   try {
@@ -55,36 +62,25 @@ export async function findBatch(collection: Coll, entries: Entry<undefined, Sess
   for (const e of entries) {
     const wait = sliced ? decodeSlot() : undefined;
     if (wait) await wait;
-    e.resolve(byId.get(e._id) ?? null);
+    e.resolve(byId.get(e._id) ?? (e.arg === undefined ? undefined : byId.get(e.arg)) ?? null);
   }
 }
 
-export async function updateOneUpsert(collection: Coll, _id: string, { update, guard }: Upsert, w: WriteOptions): Promise<boolean> {
+export async function updateOneUpsert(collection: SessionCollection, _id: string, { update, guard }: GuardedUpsert, w: WriteOptions): Promise<boolean> {
   return (await collection.updateOne(upsertFilter(_id, guard), update, { ...w, upsert: true })).upsertedCount > 0;
 }
 
-export async function upsertRetryingDuplicate(collection: Coll, _id: string, update: Upsert, w: WriteOptions): Promise<boolean> {
-  try {
-    return await updateOneUpsert(collection, _id, update, w);
-  } catch (err) {
-    // Two first writes of one session can both miss and both insert; the loser's retry finds the document.
-    if (!isDuplicateKey(err)) throw err;
-    debug('set %s: duplicate key on upsert, retrying once', _id);
-    return updateOneUpsert(collection, _id, update, w);
-  }
-}
-
-export async function upsertBatch(collection: Coll, entries: Entry<Upsert, boolean>[], w: WriteOptions): Promise<void> {
+export async function upsertBatch(collection: SessionCollection, entries: Entry<GuardedUpsert, boolean>[], w: WriteOptions): Promise<void> {
   debug('set: %d sessions in one update', entries.length);
   const ops: AnyBulkWriteOperation<SessionDocument>[] = entries.map((e) => ({
     updateOne: { filter: upsertFilter(e._id, e.arg.guard), update: e.arg.update, upsert: true },
   }));
   let upserted: Record<number, unknown>;
-  let failed: Set<number> | null = null;
+  let failed: Map<number, MongoServerError> | null = null;
   try {
     upserted = (await collection.bulkWrite(ops, { ...w, ordered: false })).upsertedIds ?? {};
   } catch (err) {
-    failed = failedStatements(err);
+    failed = statementErrors(err);
     if (!failed) {
       // The command as a whole failed (network, write concern, refused): so did each write in it.
       for (const e of entries) e.reject(err);
@@ -93,19 +89,20 @@ export async function upsertBatch(collection: Coll, entries: Entry<Upsert, boole
     upserted = (err as { result?: { upsertedIds?: Record<number, unknown> } }).result?.upsertedIds ?? {};
   }
   entries.forEach((e, i) => {
-    // A statement with its own write error was not applied. It is sent once more, alone: that is the one
-    // duplicate-key retry, and any other error comes back as the driver's own error for that write.
-    if (failed?.has(i)) updateOneUpsert(collection, e._id, e.arg, w).then(e.resolve, e.reject);
+    // A statement with its own write error was not applied: its set fails with that error, as if sent alone
+    // (a duplicate key is retried by the caller, see operations/writes.ts).
+    const error = failed?.get(i);
+    if (error) e.reject(error);
     else e.resolve(i in upserted);
   });
 }
 
-export async function touchOne(collection: Coll, { filter, update }: Touch, w: WriteOptions): Promise<boolean> {
+export async function touchOne(collection: SessionCollection, { filter, update }: Touch, w: WriteOptions): Promise<boolean> {
   const result = await collection.updateOne(filter, update, w);
   return !result.acknowledged || result.matchedCount > 0; // w: 0 cannot tell: counted as touched
 }
 
-export async function touchBatch(collection: Coll, entries: Entry<Touch, boolean>[], w: WriteOptions): Promise<void> {
+export async function touchBatch(collection: SessionCollection, entries: Entry<Touch, boolean>[], w: WriteOptions): Promise<void> {
   debug('touch: %d sessions in one update', entries.length);
   try {
     const result = await collection.bulkWrite(
@@ -127,15 +124,12 @@ export async function touchBatch(collection: Coll, entries: Entry<Touch, boolean
   for (const e of entries) touchOne(collection, e.arg, w).then(e.resolve, e.reject);
 }
 
-// A tombstone (destroyGrace) is no session to any instance: destroying its id again, from an instance without
-// destroyGrace during a rolling deploy say, must not lift it before its time.
-export const sessionWithId = (_id: string): Filter<SessionDocument> => ({ _id, tombstone: { $exists: false } });
 
-export async function deleteOne(collection: Coll, _id: string, w: WriteOptions): Promise<void> {
+export async function deleteOne(collection: SessionCollection, _id: string, w: WriteOptions): Promise<void> {
   await collection.deleteOne(sessionWithId(_id), w);
 }
 
-export async function deleteBatch(collection: Coll, entries: Entry<undefined, void>[], w: WriteOptions): Promise<void> {
+export async function deleteBatch(collection: SessionCollection, entries: Entry<undefined, void>[], w: WriteOptions): Promise<void> {
   debug('destroy: %d sessions in one delete', entries.length);
   let failed: Set<number> | null = null;
   try {

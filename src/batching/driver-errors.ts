@@ -1,3 +1,5 @@
+import { MongoServerError } from 'mongodb';
+
 // What the driver's errors say about which writes happened: the store retries or reports on that basis.
 
 export const isDuplicateKey = (err: unknown): boolean => (err as { code?: unknown } | null)?.code === 11000;
@@ -21,4 +23,19 @@ export function failedStatements(err: unknown): Set<number> | null {
     indexes.add(w.index);
   }
   return indexes;
+}
+
+/**
+ * failedStatements() with each statement's own error, as the driver reports a write sent alone: a
+ * MongoServerError with the statement's code and message.
+ */
+export function statementErrors(err: unknown): Map<number, MongoServerError> | null {
+  if (!failedStatements(err)) return null;
+  const { writeErrors } = err as { writeErrors: unknown };
+  const list = (Array.isArray(writeErrors) ? writeErrors : [writeErrors]) as { index: number; code?: number; errmsg?: string; errInfo?: unknown }[];
+  const errors = new Map<number, MongoServerError>();
+  for (const { index, code, errmsg, errInfo } of list) {
+    errors.set(index, new MongoServerError({ message: errmsg ?? 'write error', errmsg, code, errInfo } as ConstructorParameters<typeof MongoServerError>[0]));
+  }
+  return errors;
 }

@@ -36,7 +36,7 @@ import { KeyDeriver, SaltKeyCache } from './key-cache';
 import { resolveKrupteinOptions, type KrupteinSettings } from './kruptein-options';
 import { OlderFormats } from './older';
 import { freshRandom } from './random';
-import { registerAbilities, registerAdapterStats } from './stats';
+import { andThen, firstToOpen, ownAdapter, type Decryption, type Maybe } from './cipher';
 import type { CryptoAdapter, CryptoOptions } from './types';
 
 const ITERATIONS = 15_000;
@@ -141,48 +141,21 @@ export function decryptWith(c: KrupteinConfig, k: KeyObject, fields: Buffer[], h
   return typeof value === 'string' ? value : json;
 }
 
-type Detailed = { plaintext: string; keyIndex: number };
-
 /**
- * A record's plaintext and which secret (0: the newest) authenticated it, computed at once; undefined
- * while a key it needs is still being derived (then decryptAny waits for it).
+ * A record's plaintext and which secret (0: the newest) authenticated it: at once while the keys are derived,
+ * else a promise. What the current format refuses goes on to `older` (connect-mongo's earlier formats).
  */
-function decryptNow(c: KrupteinConfig, caches: SaltKeyCache[], ciphertext: string): Detailed | undefined {
-  requireString(ciphertext, 'decrypt: ciphertext');
-  const fields = parse(c, ciphertext);
-  let first: unknown;
-  for (let i = 0; i < caches.length; i++) {
-    const k = caches[i].keyFor(fields[3]);
-    if (k instanceof Promise) return undefined;
-    try {
-      return { plaintext: decryptWith(c, k, fields), keyIndex: i };
-    } catch (err) {
-      first ??= err;
-    }
-  }
-  throw first;
-}
-
-/** What the current format refuses goes on to `older` (no extra promise on the current format's path). */
-async function decryptAny(c: KrupteinConfig, caches: SaltKeyCache[], ciphertext: string, older: OlderFormats): Promise<Detailed> {
-  let now;
+function decrypt(c: KrupteinConfig, caches: SaltKeyCache[], ciphertext: string, older: OlderFormats): Maybe<Decryption> {
+  let fields: Buffer[];
   try {
-    now = decryptNow(c, caches, ciphertext);
+    requireString(ciphertext, 'decrypt: ciphertext');
+    fields = parse(c, ciphertext);
   } catch (err) {
     return older.decrypt(ciphertext, err);
   }
-  if (now) return now;
-  const fields = parse(c, ciphertext);
-  let first: unknown;
-  for (let i = 0; i < caches.length; i++) {
-    const k = caches[i].keyFor(fields[3]);
-    try {
-      return { plaintext: decryptWith(c, k instanceof Promise ? await k : k, fields), keyIndex: i };
-    } catch (err) {
-      first ??= err;
-    }
-  }
-  return older.decrypt(ciphertext, first);
+  const keyAt = (i: number) => caches[i].keyFor(fields[3]);
+  const open = (key: KeyObject, i: number) => ({ plaintext: decryptWith(c, key, fields), keyIndex: i });
+  return firstToOpen(caches.length, keyAt, open, (err) => older.decrypt(ciphertext, err));
 }
 
 /**
@@ -200,35 +173,19 @@ export function createKrupteinAdapter(options: CryptoOptions): CryptoAdapter {
   const own = caches[0].own;
   // What connect-mongo wrote before version 6 (kruptein 3.1–3.4, connect-mongo 3): read, never written.
   const older = new OlderFormats(c, secrets, keyLength, caches);
-  const adapter: CryptoAdapter = {
-    async encrypt(plaintext: string): Promise<string> {
-      requireString(plaintext, 'encrypt: plaintext');
-      return encryptWith(c, own.key ?? (await own.get()), plaintext);
-    },
-    async decrypt(ciphertext: string): Promise<string> {
-      return (await decryptAny(c, caches, ciphertext, older)).plaintext;
-    },
-  };
   const sum = (f: (i: number) => number) => caches.reduce((n, _, i) => n + f(i), 0);
-  registerAdapterStats(adapter, () => ({
-    keyDerivations: sum((i) => derivers[i].derivations) + older.derivations,
-    cachedKeys: sum((i) => caches[i].size) + older.cachedKeys,
-  }));
-  registerAbilities(adapter, {
-    decryptDetailed: (ciphertext) => decryptAny(c, caches, ciphertext, older),
-    decryptNow(ciphertext) {
-      try {
-        return decryptNow(c, caches, ciphertext);
-      } catch (err) {
-        return older.decryptNow(ciphertext, err);
-      }
-    },
-    encryptNow(plaintext) {
+  return ownAdapter({
+    encrypt(plaintext) {
       requireString(plaintext, 'encrypt: plaintext');
-      return own.key && encryptWith(c, own.key, plaintext);
+      return andThen(own.key ?? own.get(), (key) => encryptWith(c, key, plaintext));
     },
+    decrypt: (ciphertext) => decrypt(c, caches, ciphertext, older),
     bindsContext: false,
+    worthRemembering: true,
     ivNotAuthenticated: c.algorithm.endsWith('-cbc') ? c.algorithm : undefined,
+    stats: () => ({
+      keyDerivations: sum((i) => derivers[i].derivations) + older.derivations,
+      cachedKeys: sum((i) => caches[i].size) + older.cachedKeys,
+    }),
   });
-  return adapter;
 }

@@ -3,7 +3,7 @@ import { createCipheriv, createDecipheriv, type CipherGCM, type KeyObject } from
 import { checkPositiveInt, decryptError, requireOptionsObject, requireString, secretList, show, toBytes, warnIfWeak } from './checks';
 import { CachedKey, KeyDeriver } from './key-cache';
 import { freshRandom } from './random';
-import { registerAbilities, registerAdapterStats } from './stats';
+import { andThen, firstToOpen, ownAdapter } from './cipher';
 import type { CryptoAdapter, CryptoContext, WebCryptoAdapterOptions, WebCryptoEncoding } from './types';
 import { ConnectMongoError, ErrorCodes, optionError } from '../errors';
 
@@ -119,41 +119,6 @@ function decryptWith(c: WebCryptoConfig, k: KeyObject, payload: string, aad?: Bu
   }
 }
 
-type Detailed = { plaintext: string; keyIndex: number };
-
-/** Decryption with whichever secret authenticates, at once; undefined while a key is not derived yet. */
-function decryptNow(c: WebCryptoConfig, keys: CachedKey[], ciphertext: string, context?: CryptoContext): Detailed | undefined {
-  requireString(ciphertext, 'decrypt: ciphertext');
-  const aad = aadOf(c, context);
-  let first: unknown;
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i].key;
-    if (!key) return undefined;
-    try {
-      return { plaintext: decryptWith(c, key, ciphertext, aad, i < keys.length - 1), keyIndex: i };
-    } catch (err) {
-      first ??= err;
-    }
-  }
-  throw first;
-}
-
-async function decryptDetailed(c: WebCryptoConfig, keys: CachedKey[], ciphertext: string, context?: CryptoContext): Promise<Detailed> {
-  const now = decryptNow(c, keys, ciphertext, context);
-  if (now) return now;
-  const aad = aadOf(c, context);
-  let first: unknown;
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i].key ?? (await keys[i].get());
-    try {
-      return { plaintext: decryptWith(c, key, ciphertext, aad, i < keys.length - 1), keyIndex: i };
-    } catch (err) {
-      first ??= err;
-    }
-  }
-  throw first;
-}
-
 /**
  * Same stored format as connect-mongo's createWebCryptoAdapter; node:crypto's AES-GCM (ct ‖ 16-byte tag)
  * and AES-CBC (PKCS#7) produce the very bytes crypto.subtle produces, at a fraction of the cost.
@@ -167,25 +132,23 @@ export function createWebCryptoAdapter(options: WebCryptoAdapterOptions): Crypto
   // A secret is no longer needed once its key exists.
   const keys = derivers.map((d, i) => new CachedKey(d, salt, { derived: () => secrets[i].fill(0) }));
   const newest = keys[0];
-  const adapter: CryptoAdapter = {
-    async encrypt(plaintext: string, context?: CryptoContext): Promise<string> {
+  const keyAt = (i: number) => keys[i].key ?? keys[i].get();
+  return ownAdapter({
+    encrypt(plaintext, context) {
       requireString(plaintext, 'encrypt: plaintext');
-      return encryptWith(config, newest.key ?? (await newest.get()), plaintext, aadOf(config, context));
+      const aad = aadOf(config, context);
+      return andThen(newest.key ?? newest.get(), (key) => encryptWith(config, key, plaintext, aad));
     },
-    async decrypt(ciphertext: string, context?: CryptoContext): Promise<string> {
-      return (await decryptDetailed(config, keys, ciphertext, context)).plaintext;
-    },
-  };
-  const derivations = () => derivers.reduce((n, d) => n + d.derivations, 0);
-  registerAdapterStats(adapter, () => ({ keyDerivations: derivations(), cachedKeys: keys.filter((k) => k.key).length }));
-  registerAbilities(adapter, {
-    decryptDetailed: (ciphertext, context) => decryptDetailed(config, keys, ciphertext, context),
-    decryptNow: (ciphertext, context) => decryptNow(config, keys, ciphertext, context),
-    encryptNow(plaintext, context) {
-      requireString(plaintext, 'encrypt: plaintext');
-      return newest.key && encryptWith(config, newest.key, plaintext, aadOf(config, context));
+    decrypt(ciphertext, context) {
+      requireString(ciphertext, 'decrypt: ciphertext');
+      const aad = aadOf(config, context);
+      const last = keys.length - 1;
+      const open = (key: KeyObject, i: number) => ({ plaintext: decryptWith(config, key, ciphertext, aad, i < last), keyIndex: i });
+      return firstToOpen(keys.length, keyAt, open, (err) => {
+        throw err;
+      });
     },
     bindsContext: config.gcm,
+    stats: () => ({ keyDerivations: derivers.reduce((n, d) => n + d.derivations, 0), cachedKeys: keys.filter((k) => k.key).length }),
   });
-  return adapter;
 }

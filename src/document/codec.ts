@@ -2,6 +2,7 @@
 // Everything here must keep the stored bytes identical to connect-mongo 6's.
 import type { SessionData } from 'express-session';
 import { assertStorableAsBson } from './bson-check';
+import type { Maybe } from '../crypto/cipher';
 import { undecryptable, type Decrypted } from './encryption';
 import type { ResolvedDocumentOptions } from './options';
 import { unserializable } from './serialize-errors';
@@ -99,8 +100,8 @@ export class SessionCodec<T extends SessionData> {
     return payload;
   }
 
-  /** A serialize() result encrypted for the document `id` (call only when `encrypts`). */
-  encrypt(payload: unknown, id: string): Promise<string> {
+  /** A serialize() result encrypted for the document `id` (call only when `encrypts`): at once when the adapter can. */
+  encrypt(payload: unknown, id: string): Maybe<string> {
     this.hiddenIds.delete(id);
     return this.options.encryption!.encrypt(payload, id);
   }
@@ -122,12 +123,6 @@ export class SessionCodec<T extends SessionData> {
     this.options.encryption?.close();
   }
 
-  /** encrypt() without a promise when the adapter allows (ours, key derived); undefined otherwise. */
-  encryptNow(payload: unknown, id: string): string | undefined {
-    this.hiddenIds.delete(id);
-    return this.options.encryption!.encryptNow(payload, id);
-  }
-
   /**
    * The session stored in a document, or an error (never a half-read session); null for an undecryptable
    * one with onDecryptError: 'miss'. With touchAfter, get() passes `withLastModified` so that touch() can
@@ -144,23 +139,18 @@ export class SessionCodec<T extends SessionData> {
       return this.toSession(doc, doc.session, undefined, options);
     }
     // Our adapters decrypt at once once their keys exist: no promise on the read path either.
-    let decrypted: Decrypted | undefined;
+    let decrypted: Maybe<Decrypted>;
     try {
-      decrypted = encryption.decryptNow(doc.session, doc._id, options.remember, options.since);
+      decrypted = encryption.decrypt(doc.session, doc._id, options.remember, options.since);
     } catch (err) {
       return this.undecryptable(doc, err);
     }
-    return decrypted ? this.fromDecrypted(doc, decrypted, options) : this.decryptAndDecode(doc, doc.session, options);
-  }
-
-  private async decryptAndDecode(doc: SessionDocument, ciphertext: string, options: DecodeOptions): Promise<T | null> {
-    let decrypted: Decrypted;
-    try {
-      decrypted = await this.options.encryption!.decrypt(ciphertext, doc._id, options.remember, options.since);
-    } catch (err) {
-      return this.undecryptable(doc, err);
-    }
-    return this.fromDecrypted(doc, decrypted, options);
+    if (!(decrypted instanceof Promise)) return this.fromDecrypted(doc, decrypted, options);
+    // Only a failed decryption is undecryptable; a session that decrypts but does not parse is an error.
+    return decrypted.then(
+      (d) => this.fromDecrypted(doc, d, options),
+      (err) => this.undecryptable(doc, err),
+    );
   }
 
   /** With onDecryptError: 'miss', an undecryptable session reads as none; any other error is rethrown. */

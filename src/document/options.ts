@@ -3,14 +3,14 @@
 import type { SessionData } from 'express-session';
 import { createKrupteinAdapter, type CryptoAdapter, type CryptoOptions } from '../crypto';
 import { warnIvNotAuthenticated } from '../crypto/checks';
-import { abilitiesOf } from '../crypto/stats';
+import { cipherOf } from '../crypto/cipher';
 import { checkOptions, isBoolean, isFunction, isPlainObject, numberIn, oneOf, optional, type Check, type Rules } from '../option-checks';
 import { SessionEncryption, type BindToId, type OnDecryptError } from './encryption';
-import type { HashSessionIds } from './ids';
+import type { HashSessionIds } from '../controls/hashed-ids';
 import type { Serialize, Unserialize } from './types';
 import { optionError } from '../errors';
 
-export interface SerializerOptions<T extends SessionData> {
+export interface DocumentOptions<T extends SessionData> {
   /** true (default): `session` is stored as a JSON string; false: as a BSON object. */
   stringify?: boolean;
   serialize?: Serialize<T>;
@@ -111,7 +111,7 @@ export interface ResolvedDocumentOptions<T extends SessionData> {
 
 const identity = (p: unknown) => p;
 
-export function resolveDocumentOptions<T extends SessionData>(options: SerializerOptions<T>): ResolvedDocumentOptions<T> {
+export function resolveDocumentOptions<T extends SessionData>(options: DocumentOptions<T>): ResolvedDocumentOptions<T> {
   checkOptions(rules, options as Record<string, unknown>);
   if (options.crypto !== undefined && options.cryptoAdapter !== undefined) {
     throw optionError(
@@ -138,7 +138,7 @@ export function resolveDocumentOptions<T extends SessionData>(options: Serialize
   return { ...base, mode: 'json', serializeFn: (s) => JSON.stringify(s), unserializeFn: identity };
 }
 
-type EncryptionChoices = Pick<SerializerOptions<SessionData>, 'bindToId' | 'onDecryptError' | 'reencryptOnRead' | 'requireEncrypted'>;
+type EncryptionChoices = Pick<DocumentOptions<SessionData>, 'bindToId' | 'onDecryptError' | 'reencryptOnRead' | 'requireEncrypted'>;
 
 function resolveEncryption(adapter: CryptoAdapter | null, options: EncryptionChoices) {
   const { bindToId = false, onDecryptError = 'error', reencryptOnRead = false, requireEncrypted = false } = options;
@@ -147,7 +147,7 @@ function resolveEncryption(adapter: CryptoAdapter | null, options: EncryptionCho
     const name = Object.keys(set).find((key) => set[key as keyof typeof set]);
     if (name) throw optionError(`connect-mongo: option \`${name}\` needs encryption: set \`cryptoAdapter\` or \`crypto\``);
   }
-  const weakAlgorithm = adapter && abilitiesOf(adapter)?.ivNotAuthenticated;
+  const weakAlgorithm = adapter && cipherOf(adapter).ivNotAuthenticated;
   if (weakAlgorithm) warnIvNotAuthenticated(weakAlgorithm);
   const encryption = adapter ? new SessionEncryption({ adapter, bindToId }) : null;
   // A plain object would bypass both the key and the id binding.
@@ -155,7 +155,7 @@ function resolveEncryption(adapter: CryptoAdapter | null, options: EncryptionCho
   return { encryption, missOnDecryptError: onDecryptError === 'miss', reencryptOnRead, refusesUnencrypted };
 }
 
-function resolveAdapter(options: Pick<SerializerOptions<SessionData>, 'crypto' | 'cryptoAdapter'>): CryptoAdapter | null {
+function resolveAdapter(options: Pick<DocumentOptions<SessionData>, 'crypto' | 'cryptoAdapter'>): CryptoAdapter | null {
   if (options.cryptoAdapter) return options.cryptoAdapter;
   if (!options.crypto || options.crypto.secret === false) return null;
   try {

@@ -1,9 +1,10 @@
-// The plaintext of the last ciphertext read or written for each session id, for our own adapters. A
-// session is read on every request and rewritten only when it changes, so most reads find the exact
-// ciphertext they decrypted (or wrote) last time: the same bytes under the same keys decrypt to the same
-// plaintext, and a string comparison replaces the decryption. Any other ciphertext (another instance
-// wrote it, it was altered) is a miss and is decrypted as usual. Bounded in entries and characters;
-// least recently used first out. Private fields: an app that logs or inspects the store sees none of it.
+// The plaintext of the last ciphertext read or written for each session id, for our kruptein adapter (where
+// it earns >= 10 % of an encrypted get; see SessionCipher.worthRemembering). A session is read on every
+// request and rewritten only when it changes, so most reads find the exact ciphertext they decrypted (or
+// wrote) last time: the same bytes under the same keys decrypt to the same plaintext, and a string
+// comparison replaces the decryption. Any other ciphertext (another instance wrote it, it was altered) is
+// a miss and is decrypted as usual. Bounded in entries and characters; least recently used first out.
+// Private fields: an app that logs or inspects the store sees none of it.
 // A logged-out session's plaintext must not stay: a read that began before a forget() keeps nothing (it
 // may have read the session just before the delete), and after close() nothing is kept at all.
 

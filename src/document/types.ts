@@ -1,5 +1,6 @@
 // The shapes of stored sessions, exactly as connect-mongo 6 writes and types them.
 import type { SessionData } from 'express-session';
+import type { Collection } from 'mongodb';
 
 /** What a serializer may return and an unserializer receives. */
 export type StoredSessionValue = SessionData | string;
@@ -19,6 +20,9 @@ export interface SessionDocument {
   tombstone?: true;
   updatedAt?: Date;
 }
+
+/** The sessions collection as the store's parts use it. */
+export type SessionCollection = Collection<SessionDocument>;
 
 /** The stored document as connect-mongo 6 types it for `collectionP`. */
 export type InternalSessionType<T extends SessionData> = Omit<SessionDocument, 'session'> & { session: StoredSessionValue | T };

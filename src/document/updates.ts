@@ -25,7 +25,7 @@ export class DocumentUpdates {
   }
 
   /** One upsert writes the whole document; refuses documents MongoDB would reject for size. */
-  upsertUpdate(id: string, payload: unknown, expires: Date, now: Date, extra?: ExtraFields): UpdateFilter<SessionDocument> {
+  setUpdate(id: string, payload: unknown, expires: Date, now: Date, extra?: ExtraFields): UpdateFilter<SessionDocument> {
     const $set: Partial<SessionDocument> = { session: payload, expires };
     if (this.touchAfterMs > 0) $set.lastModified = now;
     const update: UpdateFilter<SessionDocument> = { $set };

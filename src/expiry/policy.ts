@@ -1,9 +1,11 @@
 // When a session stops existing: the `expires` date of each document, and the "still live" test every read
-// applies (with the opt-in maxLifetime and destroyGrace tombstones). Pure: no I/O, no timers.
+// applies (with the opt-in controls/max-lifetime.ts and controls/tombstones.ts). Pure: no I/O, no timers.
 import type { Filter } from 'mongodb';
 import type { SessionDocument } from '../document/types';
 import type { ResolvedExpiryOptions } from './options';
 import { optionError } from '../errors';
+import { MaxLifetime } from '../controls/max-lifetime';
+import { NO_TOMBSTONE, Tombstones, isTombstone, type Tombstone } from '../controls/tombstones';
 
 interface CookieLike {
   expires?: unknown;
@@ -13,7 +15,13 @@ interface CookieLike {
 type LiveFilter = Filter<SessionDocument>;
 
 export class ExpiryPolicy {
-  constructor(private readonly options: ResolvedExpiryOptions) {}
+  readonly maxLifetime: MaxLifetime;
+  readonly tombstones: Tombstones;
+
+  constructor(private readonly options: ResolvedExpiryOptions) {
+    this.maxLifetime = new MaxLifetime(options.maxLifetimeMs);
+    this.tombstones = new Tombstones(options.destroyGraceMs);
+  }
 
   /**
    * When the document expires; null when a ttl function says the session must go. The cookie's own
@@ -21,9 +29,7 @@ export class ExpiryPolicy {
    */
   expiresFor(session: unknown, now: Date, sid: string): Date | null {
     const expires = this.uncapped(session, now, sid);
-    // A new document starts its maxLifetime now; an existing one is capped by the write (see lifetime.ts).
-    const limit = this.options.maxLifetimeMs;
-    return expires && limit > 0 && expires.getTime() > now.getTime() + limit ? new Date(now.getTime() + limit) : expires;
+    return expires && this.maxLifetime.cap(expires, now);
   }
 
   private uncapped(session: unknown, now: Date, sid: string): Date | null {
@@ -50,15 +56,10 @@ export class ExpiryPolicy {
 
   /** Matches documents that are not expired, so reads never depend on the TTL monitor having run. */
   liveFilter(now: Date): LiveFilter {
-    // A tombstone is no session for every instance, with destroyGrace or not (rolling deploys mix them).
-    const live: LiveFilter = { $or: [{ expires: { $exists: false } }, { expires: { $gt: now } }], tombstone: { $exists: false } };
-    if (this.options.maxLifetimeMs > 0) live.$and = [this.createdAfter(new Date(now.getTime() - this.options.maxLifetimeMs))];
+    const live: LiveFilter = { $or: [{ expires: { $exists: false } }, { expires: { $gt: now } }], ...NO_TOMBSTONE };
+    const young = this.maxLifetime.liveClause(now);
+    if (young) live.$and = [young];
     return live;
-  }
-
-  /** Documents created after `date`, or with no creation date (written before maxLifetime was on). */
-  private createdAfter(date: Date): LiveFilter {
-    return { $or: [{ createdAt: { $exists: false } }, { createdAt: { $gt: date } }] };
   }
 
   /**
@@ -66,16 +67,11 @@ export class ExpiryPolicy {
    * Date only ever matches Dates, so null or any other type is not live).
    */
   isLive(doc: { expires?: unknown; tombstone?: unknown; createdAt?: unknown }, now: Date): boolean {
-    if ('tombstone' in doc) return false;
-    // As createdAfter(): a createdAt that is not a date (only someone writing the collection puts one there) is past it.
-    if (this.options.maxLifetimeMs > 0 && 'createdAt' in doc && !(doc.createdAt instanceof Date && this.youngEnough(doc.createdAt, now))) return false;
+    if (isTombstone(doc)) return false;
+    if (!this.maxLifetime.admits(doc, now)) return false;
     if (!('expires' in doc)) return true;
     const { expires } = doc;
     return expires instanceof Date && expires.getTime() > now.getTime();
-  }
-
-  private youngEnough(createdAt: Date, now: Date): boolean {
-    return createdAt.getTime() + this.options.maxLifetimeMs > now.getTime();
   }
 
   /**
@@ -83,32 +79,20 @@ export class ExpiryPolicy {
    * session that has not outlived it. A document it refuses makes the upsert fail with a duplicate key.
    */
   writeGuard(now: Date): LiveFilter {
-    const guard: LiveFilter = { tombstone: { $exists: false } };
-    if (this.options.maxLifetimeMs > 0) Object.assign(guard, this.createdAfter(new Date(now.getTime() - this.options.maxLifetimeMs)));
-    return guard;
-  }
-
-  /** Whether a session created at `createdAt` (when known) has outlived maxLifetime. */
-  outlived(createdAt: Date | undefined, now: Date): boolean {
-    return this.options.maxLifetimeMs > 0 && createdAt instanceof Date && !this.youngEnough(createdAt, now);
+    const guard: LiveFilter = { ...NO_TOMBSTONE };
+    return Object.assign(guard, this.maxLifetime.liveClause(now));
   }
 
   /** The tombstone that replaces a destroyed session with destroyGrace, or null when that is off. */
-  tombstone(now: Date): { tombstone: true; expires: Date } | null {
-    if (this.options.destroyGraceMs <= 0) return null;
-    return { tombstone: true, expires: new Date(now.getTime() + this.options.destroyGraceMs) };
+  tombstone(now: Date): Tombstone | null {
+    return this.tombstones.of(now);
   }
 
   get touchDisabled(): boolean {
     return this.options.disableTouch;
   }
 
-  /** 0 when off. */
-  get maxLifetimeMs(): number {
-    return this.options.maxLifetimeMs;
-  }
-
   get destroyGrace(): boolean {
-    return this.options.destroyGraceMs > 0;
+    return this.tombstones.on;
   }
 }

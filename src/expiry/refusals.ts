@@ -1,8 +1,9 @@
 // What a write that matched nothing met: a tombstone (destroyGrace, written by this instance or another), a
 // session past maxLifetime, or nothing. Only reached when a write was refused, never on the usual path.
-import type { Coll } from '../batching/coalescer';
+import type { SessionCollection } from '../document/types';
 import type { WriteOptions } from '../batching/commands';
 import type { ExpiryPolicy } from './policy';
+import { Tombstones } from '../controls/tombstones';
 
 /** 'refused': the write stored nothing, on purpose; 'retry': the obstacle is gone, send the write again. */
 export type Outcome = 'created' | 'updated' | 'touched' | 'refused' | 'retry' | 'gone';
@@ -14,27 +15,21 @@ export class Refusals {
   ) {}
 
   /**
-   * An upsert that failed with a duplicate key: when the guard refused the document, MongoDB tried to insert a
-   * second one with this _id. Undefined when the guard did not refuse it: the duplicate key came from elsewhere
-   * (another unique index), and is the caller's error.
+   * An upsert that failed with a duplicate key: either the guard refused the document (MongoDB then tried to
+   * insert a second one with this _id), or another first write of the session inserted it meanwhile. 'retry'
+   * unless refused; a duplicate key from elsewhere (another unique index) comes back from the retry.
    */
-  async afterUpsert(collection: Coll, _id: string, now: Date): Promise<Outcome | undefined> {
+  async afterUpsert(collection: SessionCollection, _id: string, now: Date): Promise<Outcome> {
     const doc = await collection.findOne({ _id });
-    if (!doc) return undefined;
-    if (!doc.tombstone) return this.outlived(doc.createdAt, now) ? 'refused' : undefined;
-    if (doc.expires instanceof Date && doc.expires > now) return 'refused';
+    if (!doc) return 'retry';
+    if (!doc.tombstone) return this.expiry.maxLifetime.refusedStored(doc.createdAt, now) ? 'refused' : 'retry';
+    if (Tombstones.refuses(doc, now)) return 'refused';
     await collection.deleteOne({ _id, tombstone: true }, this.write); // an old tombstone refuses nothing
     return 'retry';
   }
 
-  /** What writeGuard() refuses with maxLifetime: a createdAt too old, or not a date. */
-  private outlived(createdAt: unknown, now: Date): boolean {
-    if (this.expiry.maxLifetimeMs <= 0 || createdAt === undefined) return false;
-    return !(createdAt instanceof Date) || this.expiry.outlived(createdAt, now);
-  }
-
   /** A touch that matched nothing: with destroyGrace, a tombstone means the touch was refused. */
-  async afterTouch(collection: Coll, _id: string): Promise<Outcome> {
+  async afterTouch(collection: SessionCollection, _id: string): Promise<Outcome> {
     if (!this.expiry.destroyGrace) return 'gone';
     const doc = await collection.findOne({ _id }, { projection: { tombstone: 1 } });
     return doc?.tombstone ? 'refused' : 'gone';

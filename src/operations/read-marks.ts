@@ -11,7 +11,7 @@ export interface ReadMark {
   /** The document's createdAt, when it had one. */
   createdAt: Date | undefined;
   /** Found under the plain session id, not yet moved to the hashed one. */
-  plainId: boolean;
+  foundUnderPlainId: boolean;
 }
 
 export function markRead(session: unknown, mark: ReadMark): void {

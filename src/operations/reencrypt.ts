@@ -1,7 +1,7 @@
 // Moving encrypted sessions to the newest secret (and binding them to their id): one at a time as they are
 // read (reencryptOnRead), or the whole collection in resumable batches (reencryptAll). Each rewrite is
 // conditional on the ciphertext it replaces, so a concurrent set() always wins.
-import type { Coll } from '../batching/coalescer';
+import type { SessionCollection } from '../document/types';
 import type { WriteOptions } from '../batching/commands';
 import { debug } from '../debug';
 import type { SessionEncryption } from '../document/encryption';
@@ -48,13 +48,13 @@ export class Reencryption {
    * Rewrites one document's `session` (the ciphertext, or the unencrypted object, it held); false when a
    * concurrent write replaced it first. `since`: the mark() of the read that found it stale.
    */
-  async one(collection: Coll, _id: string, old: unknown, plaintext: string, remember = true, since?: number): Promise<boolean> {
-    const session = await this.encryption.encryptText(plaintext, _id, remember, since);
+  async one(collection: SessionCollection, _id: string, old: unknown, plaintext: string, remember = true, since?: number): Promise<boolean> {
+    const session = await this.encryption.encrypt(plaintext, _id, remember, since);
     const result = await collection.updateOne({ _id, session: old }, { $set: { session } }, this.write);
     return result.modifiedCount > 0;
   }
 
-  async all(collection: Coll, options: ReencryptOptions = {}): Promise<ReencryptProgress> {
+  async all(collection: SessionCollection, options: ReencryptOptions = {}): Promise<ReencryptProgress> {
     const { batchSize = 500, after, onProgress, includeUnencrypted = false } = options;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new ConnectMongoRangeError(ErrorCodes.badArgument, 'connect-mongo: `batchSize` must be a positive integer');
     const progress: ReencryptProgress = { scanned: 0, reencrypted: 0, failed: 0, unencrypted: 0, lastId: after };
@@ -68,7 +68,7 @@ export class Reencryption {
     }
   }
 
-  private async visit(collection: Coll, _id: string, session: unknown, progress: ReencryptProgress, includeUnencrypted: boolean): Promise<void> {
+  private async visit(collection: SessionCollection, _id: string, session: unknown, progress: ReencryptProgress, includeUnencrypted: boolean): Promise<void> {
     progress.scanned++;
     if (typeof session !== 'string') return this.visitUnencrypted(collection, _id, session, progress, includeUnencrypted);
     try {
@@ -80,7 +80,7 @@ export class Reencryption {
     }
   }
 
-  private async visitUnencrypted(collection: Coll, _id: string, session: unknown, progress: ReencryptProgress, encrypt: boolean): Promise<void> {
+  private async visitUnencrypted(collection: SessionCollection, _id: string, session: unknown, progress: ReencryptProgress, encrypt: boolean): Promise<void> {
     if (session === undefined) return; // no session at all (a destroyGrace tombstone)
     progress.unencrypted++;
     if (!encrypt) return;

@@ -2,89 +2,78 @@
 // The store emits events from the outcome; nothing here emits.
 import type { SessionData } from 'express-session';
 import type { CommandBatcher } from '../batching/command-batcher';
-import type { Update } from '../batching/commands';
-import type { Coll } from '../batching/coalescer';
-import { sessionWithId, type WriteOptions } from '../batching/commands';
+import type { OperatorUpdate } from '../batching/commands';
+import type { WriteOptions } from '../batching/commands';
+import { sessionWithId } from '../controls/tombstones';
 import { isDuplicateKey } from '../batching/driver-errors';
 import type { SessionCodec } from '../document/codec';
-import type { SessionDocument } from '../document/types';
-import type { DocumentUpdates, ExtraFields } from '../document/updates';
-import { cappedPipeline } from '../expiry/lifetime';
+import type { SessionCollection, SessionDocument } from '../document/types';
+import type { DocumentUpdates } from '../document/updates';
+import type { UserIds } from '../controls/user-id';
+import { andThen } from '../crypto/cipher';
 import type { ExpiryPolicy } from '../expiry/policy';
 import { Refusals, type Outcome } from '../expiry/refusals';
-import { optionError } from '../errors';
 
-export interface WriteParts<T extends SessionData> {
+export interface WritesDependencies<T extends SessionData> {
   codec: SessionCodec<T>;
   updates: DocumentUpdates;
   expiry: ExpiryPolicy;
   batcher: CommandBatcher;
   write: WriteOptions;
-  userId: ((session: T) => string | undefined) | undefined;
+  /** With the userId option. */
+  users: UserIds<T> | null;
 }
 
 export class Writes<T extends SessionData> {
   private readonly refusals: Refusals;
 
-  constructor(private readonly parts: WriteParts<T>) {
-    this.refusals = new Refusals(parts.expiry, parts.write);
+  constructor(private readonly deps: WritesDependencies<T>) {
+    this.refusals = new Refusals(deps.expiry, deps.write);
   }
 
   /**
    * The update for set(): serialized (and encrypted) session, expiry and opt-in fields. A promise only
    * when encryption has to wait (a foreign adapter, or a key still being derived).
    */
-  upsertFor(_id: string, session: T, expires: Date, now: Date): Update | Promise<Update> {
-    const { codec } = this.parts;
+  setUpdateFor(_id: string, session: T, expires: Date, now: Date): OperatorUpdate | Promise<OperatorUpdate> {
+    const { codec } = this.deps;
     const payload = codec.serialize(session);
-    if (!codec.encrypts) return this.update(_id, session, payload, expires, now);
-    const sealed = codec.encryptNow(payload, _id);
-    if (sealed !== undefined) return this.update(_id, session, sealed, expires, now);
-    return codec.encrypt(payload, _id).then((ciphertext) => this.update(_id, session, ciphertext, expires, now));
+    if (!codec.encrypts) return this.setUpdateWith(_id, session, payload, expires, now);
+    return andThen(codec.encrypt(payload, _id), (ciphertext) => this.setUpdateWith(_id, session, ciphertext, expires, now));
   }
 
-  private update(_id: string, session: T, payload: unknown, expires: Date, now: Date): Update {
-    return this.parts.updates.upsertUpdate(_id, payload, expires, now, this.extraFields(session));
-  }
-
-  private extraFields(session: T): ExtraFields | undefined {
-    const { userId } = this.parts;
-    if (!userId) return undefined;
-    const value = userId(session);
-    if (value !== undefined && (typeof value !== 'string' || value.length === 0)) {
-      throw optionError('connect-mongo: option `userId` must return a non-empty string or undefined');
-    }
-    return { userId: { value } };
+  private setUpdateWith(_id: string, session: T, payload: unknown, expires: Date, now: Date): OperatorUpdate {
+    return this.deps.updates.setUpdate(_id, payload, expires, now, this.deps.users?.fieldsOf(session));
   }
 
   /**
-   * Upserts, unless the id holds a tombstone or a session past maxLifetime (then 'refused'; an expired
-   * tombstone is removed and the write sent once more). `createdAt`: the session's creation date as its
-   * request read it, kept if the document is gone meanwhile (see read-marks.ts); else now.
+   * Upserts, unless the id holds a tombstone or a session past maxLifetime (then 'refused'). `createdAt`: the
+   * session's creation date as its request read it, kept if the document is gone meanwhile (see
+   * read-marks.ts); else now. The whole of it, retry included, keeps its place in the session's call order.
    */
-  async set(collection: Coll, _id: string, update: Update, now: Date, createdAt = now): Promise<Outcome> {
-    const { expiry, batcher } = this.parts;
-    const limit = expiry.maxLifetimeMs;
-    const upsert = { update: limit > 0 ? cappedPipeline(update, createdAt, limit) : update, guard: expiry.writeGuard(now) };
-    for (let attempt = 0; ; attempt++) {
+  set(collection: SessionCollection, _id: string, update: OperatorUpdate, now: Date, createdAt = now): Promise<Outcome> {
+    const { expiry, batcher } = this.deps;
+    const upsert = { update: expiry.maxLifetime.capped(update, createdAt), guard: expiry.writeGuard(now) };
+    const send = async () => ((await batcher.upsert(collection, _id, upsert)) ? 'created' : 'updated');
+    return batcher.inOrder(_id, async () => {
       try {
-        return (await batcher.upsert(collection, _id, upsert)) ? 'created' : 'updated';
+        return await send();
       } catch (err) {
+        // The only place a duplicate key is retried: two first writes of one session both inserting, or the
+        // guard refusing the document (then a second one with this _id would have been inserted).
         if (!isDuplicateKey(err)) throw err;
         const outcome = await this.refusals.afterUpsert(collection, _id, now);
-        if (outcome === undefined) throw err;
-        if (outcome !== 'retry' || attempt > 0) return outcome === 'retry' ? 'refused' : outcome;
+        return outcome === 'retry' ? send() : outcome;
       }
-    }
+    });
   }
 
   /** Extends a live session's expiry (capped by maxLifetime); never an upsert, so a touch cannot bring a session back. */
-  async touch(collection: Coll, _id: string, expires: Date, now: Date): Promise<Outcome> {
-    const { expiry, updates, batcher } = this.parts;
+  async touch(collection: SessionCollection, _id: string, expires: Date, now: Date): Promise<Outcome> {
+    const { expiry, updates, batcher } = this.deps;
     const filter = { _id, ...expiry.liveFilter(now) };
     const touch = updates.touchUpdate(expires, now);
-    const limit = expiry.maxLifetimeMs;
-    const update = limit > 0 ? cappedPipeline(touch, now, limit) : touch;
+    const update = expiry.maxLifetime.capped(touch, now);
     if (await batcher.touch(collection, _id, { filter, update })) return 'touched';
     return this.refusals.afterTouch(collection, _id);
   }
@@ -95,8 +84,8 @@ export class Writes<T extends SessionData> {
    * session becomes a tombstone: destroying ids that never existed (any anonymous client can ask to log out)
    * writes nothing.
    */
-  async destroy(collection: Coll, _id: string, now: Date, plainId?: string): Promise<void> {
-    const { expiry, batcher, write } = this.parts;
+  async destroy(collection: SessionCollection, _id: string, now: Date, plainId?: string): Promise<void> {
+    const { expiry, batcher, write } = this.deps;
     const tombstone = expiry.tombstone(now);
     if (!tombstone && plainId === undefined) return batcher.remove(collection, _id);
     if (!tombstone) {

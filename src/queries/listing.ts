@@ -3,10 +3,9 @@
 import type { SessionData } from 'express-session';
 import type { FindCursor } from 'mongodb';
 import { READ_OPTIONS } from '../batching/commands';
-import type { Coll } from '../batching/coalescer';
-import { decodeSlot, nextTurn } from '../batching/turns';
+import { decodeSlot, nextTurn } from '../document/decode-slots';
 import type { SessionCodec } from '../document/codec';
-import type { SessionDocument } from '../document/types';
+import type { SessionCollection, SessionDocument } from '../document/types';
 import type { ExpiryPolicy } from '../expiry/policy';
 
 /** Documents per cursor batch when reading everything: one batch is decoded while the next is on its way. */
@@ -48,7 +47,7 @@ export class Listing<T extends SessionData> {
     private readonly codec: SessionCodec<T>,
   ) {}
 
-  async all(collection: Coll): Promise<T[]> {
+  async all(collection: SessionCollection): Promise<T[]> {
     const sessions: T[] = [];
     for await (const docs of batches(this.find(collection))) {
       for (const doc of docs) {
@@ -62,11 +61,11 @@ export class Listing<T extends SessionData> {
     return sessions;
   }
 
-  private find(collection: Coll): FindCursor<SessionDocument> {
+  private find(collection: SessionCollection): FindCursor<SessionDocument> {
     return collection.find(this.expiry.liveFilter(new Date()), { ...READ_OPTIONS, batchSize: STREAM_BATCH });
   }
 
-  count(collection: Coll): Promise<number> {
+  count(collection: SessionCollection): Promise<number> {
     return collection.countDocuments(this.expiry.liveFilter(new Date()));
   }
 
@@ -74,7 +73,7 @@ export class Listing<T extends SessionData> {
    * The stored ids of live sessions (transformed ids when transformId is set). With onDecryptError 'miss',
    * only those get() returns: each session is read and decrypted (same commands, more bytes and CPU).
    */
-  async ids(collection: Coll): Promise<string[]> {
+  async ids(collection: SessionCollection): Promise<string[]> {
     const filter = this.expiry.liveFilter(new Date());
     if (!this.codec.hidesUndecryptable) return (await collection.find(filter, { projection: { _id: 1 } }).toArray()).map((doc) => doc._id);
     const ids: string[] = [];
@@ -96,7 +95,7 @@ export class Listing<T extends SessionData> {
   }
 
   /** Streams [id, session] pairs, one or two cursor batches in memory at a time. */
-  async *entries(collection: Coll, options: EntriesOptions = {}): AsyncGenerator<[string, T]> {
+  async *entries(collection: SessionCollection, options: EntriesOptions = {}): AsyncGenerator<[string, T]> {
     for await (const docs of batches(this.find(collection))) {
       for (const doc of docs) {
         const wait = this.codec.encrypts ? decodeSlot() : undefined;

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import * as connectMongo from 'connect-mongo';
 import { createKrupteinAdapter, createWebCryptoAdapter, type CryptoAdapter } from '../../src/index';
 import { cryptoAdapterStats } from '../../src/crypto';
+import { cipherOf } from '../../src/crypto/cipher';
 import { asJson, makeSession, makeStore, sid } from '../support';
 
 const SECRET = 'store-crypto-test-secret, 32 bytes or more';
@@ -133,5 +134,26 @@ describe('wrong keys and secrets', () => {
     const id = sid();
     await expect(store.set(id, makeSession())).rejects.toThrow('kms down');
     expect(await (await collection()).countDocuments()).toBe(0);
+  });
+});
+
+describe('one way to decrypt', () => {
+  it.each([
+    ['WebCrypto', () => createWebCryptoAdapter({ secret: 'one-decrypt-path-0123456789abcdef0123', iterations: 10 })],
+    ['kruptein', () => createKrupteinAdapter({ secret: 'one-decrypt-path-0123456789abcdef0123' })],
+  ])('%s: a store read and the public decrypt() run the adapter’s one decryption function', async (_name, make) => {
+    const adapter = make();
+    const cipher = cipherOf(adapter);
+    const decrypted: string[] = [];
+    const decrypt = cipher.decrypt.bind(cipher);
+    cipher.decrypt = (ciphertext, context) => (decrypted.push(ciphertext), decrypt(ciphertext, context));
+    const { store, dbName, collection } = makeStore({ cryptoAdapter: adapter });
+    const id = sid();
+    await store.set(id, makeSession({ n: 1 }));
+    const stored = (await (await collection()).findOne({ _id: id as never }))!.session as string;
+    // Another store on the same adapter has not seen this ciphertext: it decrypts it.
+    expect(await makeStore({ dbName, cryptoAdapter: adapter }).store.get(id)).toMatchObject({ n: 1 });
+    expect(JSON.parse(await adapter.decrypt(stored))).toMatchObject({ n: 1 });
+    expect(decrypted).toEqual([stored, stored]);
   });
 });

