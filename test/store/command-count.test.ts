@@ -93,7 +93,7 @@ describe('a duplicate key is retried in one place', () => {
     const { client, commands } = commandLog({ keep: (e) => ['find', 'update', 'delete'].includes(e.commandName) });
     const dbName = uniqueDbName('retry');
     const store = track(MongoStore.create({ client, dbName, autoRemove: 'disabled', ...options }));
-    return { store, commands, collection: async () => (await store.collectionP).db.collection(`sessions`) };
+    return { store, commands, collection: async () => client.db(dbName).collection('sessions') };
   }
 
   it('a set refused by a tombstone sends its update and one find, never the update twice', async () => {
