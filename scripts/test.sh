@@ -11,7 +11,7 @@ export PATH="$PWD/node_modules/.bin:$PATH"
 . scripts/no-colour.sh
 . scripts/no-warnings.sh
 
-echo "npm test: every check, about 7 minutes on 2 cores (the durations are listed at the end)."
+echo "npm test: every check, about 6-8 minutes on 2 cores (the durations are listed at the end)."
 echo "Faster while working: npm run test:unit (vitest only), npx vitest run test/<file>.test.ts (one file),"
 echo "bash scripts/driver-matrix.sh 6 (one other driver); see docs/development.md."
 results=.tmp/test-results
