@@ -3,9 +3,10 @@
 // replica set for find, aggregate and distinct only. What a node refuses, it refuses with mongod's code and
 // message. The standalone block runs on the default backend unless MONGO_URL names a replica set.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { MongoClient, MongoServerError, type Collection } from 'mongodb';
+import { MongoClient, type Collection } from 'mongodb';
 import { mongoIsReplicaSet, mongoUrl, uniqueDbName } from '../../test/support/mongo';
 import { useReplicaSet } from '../../test/support/replica-set';
+import { serverErrorOf } from './support';
 
 interface Row {
   _id: number;
@@ -24,12 +25,6 @@ function connect(url: string): MongoClient {
   const client = new MongoClient(url);
   cleanups.push(() => client.close());
   return client;
-}
-
-async function refusal(p: Promise<unknown>): Promise<MongoServerError> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
-  expect(e).toBeInstanceOf(MongoServerError);
-  return e as MongoServerError;
 }
 
 /** Every read the store and apps make, with the client's default read concern. */
@@ -60,14 +55,14 @@ describe.runIf(!mongoIsReplicaSet())('on a standalone', () => {
   it('linearizable and snapshot are refused with NotAReplicaSet (123), as mongod 5.0+', async () => {
     const dbName = uniqueDbName('rc');
     const { client, coll } = await seeded(mongoUrl(), dbName);
-    const linearizable = await refusal(coll.findOne({}, { readConcern: { level: 'linearizable' } }));
+    const linearizable = await serverErrorOf(coll.findOne({}, { readConcern: { level: 'linearizable' } }));
     expect(linearizable).toMatchObject({ code: 123, codeName: 'NotAReplicaSet', message: 'node needs to be a replica set member to use read concern' });
-    const snapshot = await refusal(coll.find({}, { readConcern: { level: 'snapshot' } }).toArray());
+    const snapshot = await serverErrorOf(coll.find({}, { readConcern: { level: 'snapshot' } }).toArray());
     expect(snapshot).toMatchObject({ code: 123, message: 'node needs to be a replica set member to use readConcern: snapshot' });
     // A driver's snapshot session sends the same read concern.
     const session = client.startSession({ snapshot: true });
     cleanups.push(() => session.endSession());
-    expect((await refusal(coll.find({}, { session }).toArray())).code).toBe(123);
+    expect((await serverErrorOf(coll.find({}, { session }).toArray())).code).toBe(123);
   });
 });
 
@@ -97,7 +92,7 @@ describe('on a replica set', () => {
     expect(await coll.findOne({ _id: 1 }, { readConcern: { level: 'linearizable' } })).toEqual({ _id: 1, v: 'one' });
     const [secondary] = await rs.secondaries();
     const onSecondary = rs.direct(secondary).db(dbName).collection<Row>('c');
-    const err = await refusal(onSecondary.findOne({ _id: 1 }, { readConcern: { level: 'linearizable' } }));
+    const err = await serverErrorOf(onSecondary.findOne({ _id: 1 }, { readConcern: { level: 'linearizable' } }));
     expect(err).toMatchObject({ code: 10107, message: 'cannot satisfy linearizable read concern on non-primary node' });
   });
 
@@ -109,7 +104,7 @@ describe('on a replica set', () => {
     const session = client.startSession({ snapshot: true });
     cleanups.push(() => session.endSession());
     expect(await coll.find({}, { session }).toArray()).toEqual([{ _id: 1, v: 'one' }]);
-    const err = await refusal(client.db(dbName).command({ count: 'c', readConcern: snapshot }));
+    const err = await serverErrorOf(client.db(dbName).command({ count: 'c', readConcern: snapshot }));
     expect(err.code).toBe(72);
     expect(err.message).toBe('Command count does not support { readConcern: { level: "snapshot", provenance: "clientSupplied" } } :: caused by :: read concern not supported');
   });

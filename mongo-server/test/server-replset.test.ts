@@ -4,11 +4,12 @@
 // last block uses what only the in-process set offers (raw wire commands, lag in ms, stopping a member).
 import net from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Long, MongoClient, MongoServerError, ObjectId, type Document } from 'mongodb';
+import { Long, MongoClient, ObjectId, type Document } from 'mongodb';
 import { deserialize, serialize } from 'bson';
 import { mongoIsReplicaSet, uniqueDbName } from '../../test/support/mongo';
 import { useReplicaSet } from '../../test/support/replica-set';
 import { TestMongoServer } from '..';
+import { serverErrorOf } from './support';
 
 const rs = useReplicaSet();
 /** How long state reached over replication may take to show, polled often: never a timing claim. */
@@ -21,12 +22,6 @@ afterEach(async () => {
 function track<T extends { close(): Promise<void> }>(x: T): T {
   cleanups.push(() => x.close());
   return x;
-}
-
-async function failure(p: Promise<unknown>): Promise<MongoServerError> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
-  expect(e).toBeInstanceOf(MongoServerError);
-  return e as MongoServerError;
 }
 
 /** Replication paused on these members for the rest of the test. */
@@ -62,12 +57,12 @@ describe('writes and reads on a secondary', () => {
     const secondary = rs.direct((await rs.secondaries())[0]);
     const db = secondary.db(uniqueDbName('rs'));
     const coll = db.collection('c');
-    const plain = await failure(coll.insertOne({ a: 1 }));
+    const plain = await serverErrorOf(coll.insertOne({ a: 1 }));
     expect(plain).toMatchObject({ code: 10107, codeName: 'NotWritablePrimary' });
     expect(plain.errorLabels).toEqual(expect.arrayContaining(['RetryableWriteError', 'NoWritesPerformed']));
     const session = secondary.startSession();
     cleanups.push(() => session.endSession());
-    const raw = await failure(db.command({ insert: 'c', documents: [{ a: 2 }], txnNumber: Long.fromNumber(1) }, { session }));
+    const raw = await serverErrorOf(db.command({ insert: 'c', documents: [{ a: 2 }], txnNumber: Long.fromNumber(1) }, { session }));
     expect(raw).toMatchObject({ code: 10107, topologyVersion: { processId: expect.any(ObjectId) } });
   });
 
@@ -87,9 +82,9 @@ describe('write concern', () => {
     await coll.insertOne({ _id: 0 } as Document);
     await paused(await rs.secondaries());
     await coll.insertOne({ _id: 1 } as Document, { writeConcern: { w: 1 } });
-    expect((await failure(coll.insertOne({ _id: 2 } as Document, { writeConcern: { w: 'majority', wtimeout: 200 } }))).code).toBe(64);
-    expect((await failure(coll.insertOne({ _id: 3 } as Document, { writeConcern: { w: rs.hosts.length + 1 } }))).code).toBe(100);
-    expect((await failure(coll.insertOne({ _id: 4 } as Document, { writeConcern: { w: 'noSuchTag' as 'majority' } }))).code).toBe(79);
+    expect((await serverErrorOf(coll.insertOne({ _id: 2 } as Document, { writeConcern: { w: 'majority', wtimeout: 200 } }))).code).toBe(64);
+    expect((await serverErrorOf(coll.insertOne({ _id: 3 } as Document, { writeConcern: { w: rs.hosts.length + 1 } }))).code).toBe(100);
+    expect((await serverErrorOf(coll.insertOne({ _id: 4 } as Document, { writeConcern: { w: 'noSuchTag' as 'majority' } }))).code).toBe(79);
 
     let acknowledged = false;
     const pending = coll.insertOne({ _id: 5 } as Document).then(() => (acknowledged = true));
@@ -110,8 +105,8 @@ describe('elections', () => {
     const before = await rs.hellos();
     const oldPrimary = before.find((h) => h.isWritablePrimary)!;
     const admin = (host: string) => rs.direct(host).db('admin');
-    expect(await failure(admin(oldPrimary.me).command({ replSetFreeze: 30 }))).toMatchObject({ code: 95, codeName: 'NotSecondary' });
-    expect((await failure(admin(oldPrimary.me).command({ replSetStepDown: 5, secondaryCatchUpPeriodSecs: 10 }))).code).toBe(2);
+    expect(await serverErrorOf(admin(oldPrimary.me).command({ replSetFreeze: 30 }))).toMatchObject({ code: 95, codeName: 'NotSecondary' });
+    expect((await serverErrorOf(admin(oldPrimary.me).command({ replSetStepDown: 5, secondaryCatchUpPeriodSecs: 10 }))).code).toBe(2);
     const [frozen, other] = before.filter((h) => h.secondary).map((h) => h.me as string);
     if (other) await admin(frozen).command({ replSetFreeze: 30 });
     cleanups.push(() => admin(frozen).command({ replSetFreeze: 0 }));
@@ -123,7 +118,7 @@ describe('elections', () => {
     const newPrimary = after.find((h) => h.isWritablePrimary)!;
     expect(newPrimary.electionId.toHexString() > oldPrimary.electionId.toHexString()).toBe(true);
     expect(after.find((h) => h.me === from)).toMatchObject({ secondary: true, primary: to });
-    const notPrimary = await failure(admin(from).command({ replSetStepDown: 30 }));
+    const notPrimary = await serverErrorOf(admin(from).command({ replSetStepDown: 30 }));
     expect(notPrimary).toMatchObject({ code: 10107, codeName: 'NotWritablePrimary' });
   });
 
@@ -136,7 +131,7 @@ describe('elections', () => {
     await paused(await rs.secondaries());
     await coll.insertOne({ _id: 'lost' } as Document, { writeConcern: { w: 1 } });
     const admin = rs.direct(oldPrimary).db('admin');
-    expect(await failure(admin.command({ replSetStepDown: 10, secondaryCatchUpPeriodSecs: 1 }))).toMatchObject({ code: 262, codeName: 'ExceededTimeLimit' });
+    expect(await serverErrorOf(admin.command({ replSetStepDown: 10, secondaryCatchUpPeriodSecs: 1 }))).toMatchObject({ code: 262, codeName: 'ExceededTimeLimit' });
     expect(await rs.primary()).toBe(oldPrimary);
 
     const { to } = await rs.stepDown({ force: true, secondaryCatchUpPeriodSecs: 0 });
@@ -166,8 +161,8 @@ describe('retryable writes', () => {
     // runCommand is never retried by the driver: sent again (same txnNumber) until this client knows the new primary.
     expect(await vi.waitFor(() => run(twoInserts, 6), { timeout: 10_000 })).toMatchObject({ n: 1, retriedStmtIds: [0] });
     expect(await db.collection('c').findOne({ _id: 'n' } as Document)).toEqual({ _id: 'n', n: 1 });
-    expect(await failure(run(inc, 4))).toMatchObject({ code: 225, codeName: 'TransactionTooOld' });
-    expect((await failure(run({ find: 'c' }, 7))).code).toBe(50768);
+    expect(await serverErrorOf(run(inc, 4))).toMatchObject({ code: 225, codeName: 'TransactionTooOld' });
+    expect((await serverErrorOf(run({ find: 'c' }, 7))).code).toBe(50768);
   });
 
   it('a write whose write concern failed because the primary stepped down is retried by the driver and found applied', async () => {
@@ -203,8 +198,8 @@ describe('a standalone server (own TestMongoServer: a mongod without --replSet)'
     const session = client.startSession();
     cleanups.push(() => session.endSession());
     const insert = { insert: 'c', documents: [{}], txnNumber: Long.fromNumber(1) };
-    expect((await failure(client.db('t').command(insert, { session }))).code).toBe(20);
-    expect((await failure(client.db('admin').command({ replSetGetStatus: 1 }))).code).toBe(76);
+    expect((await serverErrorOf(client.db('t').command(insert, { session }))).code).toBe(20);
+    expect((await serverErrorOf(client.db('admin').command({ replSetGetStatus: 1 }))).code).toBe(76);
   });
 });
 

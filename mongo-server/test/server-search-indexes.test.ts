@@ -2,8 +2,9 @@
 // commands, the $listSearchIndexes stage and the $search / $vectorSearch stages with SearchNotEnabled (31082),
 // in messages that send the user to Atlas. An app meeting the test server must see the same error.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MongoClient, MongoServerError, type Collection } from 'mongodb';
+import { MongoClient, type Collection } from 'mongodb';
 import { mongoUrl, uniqueDbName } from '../../test/support/mongo';
+import { serverErrorOf } from './support';
 
 let client: MongoClient;
 let coll: Collection<{ _id: number; text: string }>;
@@ -19,14 +20,6 @@ afterAll(async () => {
   await client?.close();
 });
 
-async function refusal(p: Promise<unknown>): Promise<MongoServerError> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
-  expect(e).toBeInstanceOf(MongoServerError);
-  expect((e as MongoServerError).code).toBe(31082);
-  expect((e as MongoServerError).codeName).toBe('SearchNotEnabled');
-  return e as MongoServerError;
-}
-
 const INDEX_COMMANDS_REFUSED =
   'Using Atlas Search Database Commands and the $listSearchIndexes aggregation stage requires additional configuration. ' +
   'Please connect to Atlas or an AtlasCLI local deployment to enable. ' +
@@ -41,12 +34,12 @@ describe('Atlas Search without a search process', () => {
       () => coll.dropSearchIndex('default'),
       () => coll.listSearchIndexes().toArray(),
     ];
-    for (const attempt of attempts) expect((await refusal(attempt())).message).toBe(INDEX_COMMANDS_REFUSED);
+    for (const attempt of attempts) expect((await serverErrorOf(attempt())).message).toBe(INDEX_COMMANDS_REFUSED);
   });
 
   it('refuses the $search, $searchMeta and $vectorSearch stages, and nothing is lost', async () => {
     for (const stage of [{ $search: { text: { query: 'x', path: 'text' } } }, { $searchMeta: {} }, { $vectorSearch: {} }]) {
-      expect((await refusal(coll.aggregate([stage]).toArray())).message).toMatch(/^Using \$search and \$vectorSearch aggregation stages requires additional configuration\. Please connect to Atlas/);
+      expect((await serverErrorOf(coll.aggregate([stage]).toArray())).message).toMatch(/^Using \$search and \$vectorSearch aggregation stages requires additional configuration\. Please connect to Atlas/);
     }
     expect(await coll.find().toArray()).toEqual([{ _id: 1, text: 'sessions in MongoDB' }]);
   });
