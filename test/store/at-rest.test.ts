@@ -6,7 +6,7 @@ import { format } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import * as connectMongo from 'connect-mongo';
 import { MongoStore, createKrupteinAdapter, createWebCryptoAdapter, type CryptoAdapter } from '../../src/index';
-import { commandLog, debugOutput, makeSession, makeStore, mongoUrl, sid, track, uniqueDbName } from '../support';
+import { commandLog, copyStoredSession, debugOutput, makeSession, makeStore, mongoUrl, sid, track, uniqueDbName } from '../support';
 import { warningsFrom } from '../support/warnings';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -139,8 +139,7 @@ describe('bindToId', () => {
     const [admin, attacker] = [sid('admin'), sid('attacker')];
     await store.set(admin, makeSession({ role: 'admin' }));
     await store.set(attacker, makeSession({ role: 'user' }));
-    const adminCiphertext = (await (await collection()).findOne({ _id: admin as never }))!.session;
-    await (await collection()).updateOne({ _id: attacker as never }, { $set: { session: adminCiphertext } });
+    await copyStoredSession(await collection(), admin, attacker);
     await expect(store.get(attacker)).rejects.toThrow(/unreadable/);
     expect(await store.get(admin)).toMatchObject({ role: 'admin' });
   });

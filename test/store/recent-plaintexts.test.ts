@@ -6,7 +6,7 @@ import { createKrupteinAdapter, createWebCryptoAdapter, type CryptoAdapter } fro
 import { cipherOf } from '../../src/crypto/cipher';
 import { RecentPlaintexts } from '../../src/document/recent-plaintexts';
 import { MongoClient } from 'mongodb';
-import { makeSession, makeStore, mongoUrl, sid } from '../support';
+import { copyStoredSession, makeSession, makeStore, mongoUrl, sid } from '../support';
 
 const SECRET = 'recent-plaintexts-secret-0123456789abcdef';
 
@@ -158,9 +158,7 @@ describe('recent plaintexts', () => {
     const [a, b] = [sid(), sid()];
     await store.set(a, makeSession({ who: 'a' }));
     await store.set(b, makeSession({ who: 'b' }));
-    const coll = await collection();
-    const docA = (await coll.findOne({ _id: a as never }))!;
-    await coll.updateOne({ _id: b as never }, { $set: { session: docA.session } });
+    await copyStoredSession(await collection(), a, b);
     await expect(store.get(b)).rejects.toThrow(/unreadable/);
     expect(await store.get(a)).toMatchObject({ who: 'a' });
   });

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MongoStore, createKrupteinAdapter, createWebCryptoAdapter, type CryptoAdapter } from '../../src/index';
 import { decodeDerOctetSequence } from '../../src/crypto';
-import { HOUR, commandLog, makeSession, makeStore, mongoUrl, sid, uniqueDbName } from '../support';
+import { HOUR, commandLog, copyStoredSession, makeSession, makeStore, mongoUrl, sid, uniqueDbName } from '../support';
 import { warningsFrom } from '../support/warnings';
 
 const SECRET = 'tampering-secret-0123456789abcdef0123456789';
@@ -180,8 +180,7 @@ describe("bindToId with an app's own adapter", () => {
     const [victim, attacker] = [sid('victim'), sid('attacker')];
     await store.set(victim, makeSession({ role: 'admin' }));
     await store.set(attacker, makeSession({ role: 'user' }));
-    const victimCiphertext = (await (await collection()).findOne({ _id: victim as never }))!.session;
-    await (await collection()).updateOne({ _id: attacker as never }, { $set: { session: victimCiphertext } });
+    await copyStoredSession(await collection(), victim, attacker);
     await expect(store.get(attacker)).rejects.toThrow(/unreadable/);
     expect(await store.get(victim)).toMatchObject({ role: 'admin' });
   });
@@ -215,9 +214,7 @@ describe("bindToId: 'migrate'", () => {
     const [victim, attacker] = [sid('victim'), sid('attacker')];
     await unbound.set(victim, makeSession({ role: 'admin' }, 24 * HOUR));
     await unbound.set(attacker, makeSession({ role: 'user' }, 24 * HOUR));
-    const coll = await collection();
-    const copied = (await coll.findOne({ _id: victim as never }))!.session;
-    await coll.updateOne({ _id: attacker as never }, { $set: { session: copied } });
+    await copyStoredSession(await collection(), victim, attacker);
     return { dbName, victim, attacker };
   }
 

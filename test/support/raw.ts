@@ -27,3 +27,9 @@ export async function rawDb(dbName: string): Promise<Db> {
 export async function rawCollection(dbName: string, collectionName = 'sessions'): Promise<Collection<Document>> {
   return (await rawDb(dbName)).collection(collectionName);
 }
+
+/** What an attacker who can write the collection does: puts one session's stored `session` into another's document. */
+export async function copyStoredSession(collection: Collection<Document>, from: string, to: string): Promise<void> {
+  const source = await collection.findOne({ _id: from as never });
+  await collection.updateOne({ _id: to as never }, { $set: { session: source!.session } });
+}
