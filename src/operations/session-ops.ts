@@ -126,8 +126,7 @@ export class SessionOps<T extends SessionData> {
     if (typeof _id !== 'string' || _id.length === 0) throw argumentError('connect-mongo: `id` must be a non-empty string');
     debug('destroy stored %s', _id);
     const collection = await this.deps.collection();
-    this.deps.codec.forget(_id);
-    await this.deps.writes.destroy(collection, _id, new Date());
+    await this.forgetting([_id], () => this.deps.writes.destroy(collection, _id, new Date()));
     this.deps.emit('destroy', _id);
   }
 
@@ -135,17 +134,18 @@ export class SessionOps<T extends SessionData> {
     const { ids, writes } = this.deps;
     const _id = ids.storageId(sid);
     const plainId = ids.plainId(sid);
-    const forget = () => {
-      this.deps.codec.forget(_id);
-      if (plainId) this.deps.codec.forget(plainId);
-    };
-    // Before, and again once deleted: a get() reading the session meanwhile cannot leave its plaintext behind.
+    await this.forgetting(plainId ? [_id, plainId] : [_id], () => writes.destroy(collection, _id, now, plainId));
+    this.deps.emit('destroy', ids.shown(sid, _id));
+  }
+
+  /** Forgets the plaintexts of `ids` before and again after `remove`: a get() reading them meanwhile keeps nothing. */
+  private async forgetting(ids: string[], remove: () => Promise<void>): Promise<void> {
+    const forget = () => ids.forEach((id) => this.deps.codec.forget(id));
     forget();
     try {
-      await writes.destroy(collection, _id, now, plainId);
+      await remove();
     } finally {
       forget();
     }
-    this.deps.emit('destroy', ids.shown(sid, _id));
   }
 }
