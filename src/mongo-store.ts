@@ -23,14 +23,11 @@ import { SessionCodec } from './document/codec';
 import { SessionIds } from './controls/hashed-ids';
 import { resolveDocumentOptions, type DocumentOptions } from './document/options';
 import type { InternalSessionType, SessionDocument, Touchable } from './document/types';
-import { DocumentUpdates } from './document/updates';
 import { resolveExpiryOptions, type ExpiryOptions } from './expiry/options';
 import { ExpiryPolicy } from './expiry/policy';
 import { Sweeper } from './expiry/sweeper';
 import { Reencryption, type ReencryptOptions, type ReencryptProgress } from './operations/reencrypt';
-import { markRead, readMarkOf } from './operations/read-marks';
-import { SessionOps } from './operations/session-ops';
-import { Writes } from './operations/writes';
+import { SessionOps, markRead, readMarkOf } from './operations/session-ops';
 import { UserIds, assertUserId, type UserSession } from './controls/user-id';
 import { Listing, type EntriesOptions } from './queries/listing';
 import { warnUnknownOptions } from './unknown-options';
@@ -44,9 +41,7 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
   private readonly expiry: ExpiryPolicy;
   private readonly sweeper: Sweeper;
   private readonly codec: SessionCodec<T>;
-  private readonly updates: DocumentUpdates;
   private readonly batcher: CommandBatcher;
-  private readonly writes: Writes<T>;
   private readonly listing: Listing<T>;
   private readonly sessionIds: SessionIds;
   private readonly ops: SessionOps<T>;
@@ -65,7 +60,6 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
     this.expiry = new ExpiryPolicy(expiry);
     this.sweeper = new Sweeper(expiry);
     this.codec = new SessionCodec<T>(documents, (id) => void this.emit('decryptError', id));
-    this.updates = new DocumentUpdates(documents);
     let reported = false;
     const unreachable = (message: string, cause: unknown) => {
       reported = true;
@@ -74,13 +68,12 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
     this.connection = new ConnectionResolver<SessionDocument>(options, (collection) => this.prepare(collection), unreachable);
     const write = this.connection.writeOptions;
     this.batcher = new CommandBatcher(write, { slicedReads: documents.encryption !== null });
-    const { codec, updates, batcher } = this;
+    const { codec, batcher } = this;
     this.users = documents.userId ? new UserIds<T>(documents.userId, this.expiry, write) : null;
-    this.writes = new Writes<T>({ codec, updates, expiry: this.expiry, batcher, write, users: this.users });
     this.listing = new Listing<T>(this.expiry, codec);
     // Looked up per call, so an app that wraps store.emit (to log events, say) sees every event.
     const emit = (event: string, ...args: unknown[]) => void this.emit(event, ...args);
-    const parts = { ids: this.sessionIds, codec, updates, expiry: this.expiry, batcher, writes: this.writes, emit };
+    const parts = { ids: this.sessionIds, codec, expiry: this.expiry, batcher, write, users: this.users, emit };
     this.reencryption = documents.encryption ? new Reencryption(documents.encryption, write) : null;
     const reencryption = documents.reencryptOnRead ? this.reencryption : null;
     this.ops = new SessionOps<T>({ ...parts, reencryption, collection: () => this.collection() });

@@ -21,8 +21,8 @@ const NOT_BINDING =
   'connect-mongo: option `bindToId` needs an adapter that binds data to an id: this `cryptoAdapter` decrypted data bound to one id under another (it ignores its second argument, `{ id }`)';
 const NOT_STRING = 'connect-mongo: the crypto adapter must return a string from encrypt()';
 
+/** Built only when bindToId is on: with it off, nothing here runs. */
 export class Binding {
-  readonly on: boolean;
   private readonly unboundUntil: number;
   /** An app's adapter, until it has shown that it binds (see check()). */
   private unchecked: boolean;
@@ -30,24 +30,23 @@ export class Binding {
 
   /** `own`: the adapter was created here, and says itself whether it binds. */
   constructor(
-    bindToId: BindToId,
+    bindToId: Exclude<BindToId, false>,
     private readonly cipher: SessionCipher,
     own: boolean,
   ) {
-    this.on = bindToId !== false;
     this.unboundUntil = bindToId === 'migrate' ? Infinity : typeof bindToId === 'object' ? bindToId.migrateUntil.getTime() : -Infinity;
-    if (this.on && own && !cipher.bindsContext) {
+    if (own && !cipher.bindsContext) {
       throw optionError('connect-mongo: option `bindToId` needs an adapter that binds data to an id: createWebCryptoAdapter with AES-GCM');
     }
-    this.unchecked = this.on && !own;
+    this.unchecked = !own;
     // Started now, so that the first request rarely waits; every encryption and decryption waits for it.
     if (this.unchecked) this.checking = this.check();
     this.checking?.catch(() => {}); // reported to each call that waits for it, never unhandled
   }
 
   /** The context a ciphertext of `id` is written and read with. */
-  contextOf(id: string): CryptoContext | undefined {
-    return this.on ? { id } : undefined;
+  contextOf(id: string): CryptoContext {
+    return { id };
   }
 
   /** Undefined once nothing is left to wait for; else resolves when the adapter has shown it binds (rejects for good if not). */

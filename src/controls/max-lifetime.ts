@@ -6,8 +6,8 @@
 //            session goes through $literal, so no stored string or key can be read as an expression.
 //   Filters: reads skip documents created longer ago (or whose createdAt is not a date: planted).
 //   Refuses: a set() of a document that has outlived it (its upsert guard), and a set() of a session its
-//            request read before the end of its lifetime (see operations/read-marks.ts), even once gone.
-// Called from expiry/policy.ts (filters, guard, expiry), operations/writes.ts (the capped update) and
+//            request read before the end of its lifetime (see ReadMark in operations/session-ops.ts), even once gone.
+// Called from expiry/policy.ts (filters, guard, expiry), operations/session-ops.ts (the capped update) and
 // expiry/refusals.ts (what a refused write met).
 import type { Document, Filter } from 'mongodb';
 import type { SessionDocument } from '../document/types';

@@ -6,8 +6,8 @@
 //            reads, listings, deletes and set()'s guard all carry NO_TOMBSTONE.
 //   Refuses: set() and touch() of the id until the tombstone expires (the guard makes the upsert fail with a
 //            duplicate key; expiry/refusals.ts tells that apart from a race). An expired one refuses nothing.
-// Called from expiry/policy.ts (filters, the tombstone), expiry/refusals.ts, operations/writes.ts (destroy),
-// batching/commands.ts (deletes) and controls/user-id.ts (destroyByUser).
+// Called from expiry/policy.ts (filters, the tombstone), expiry/refusals.ts, operations/session-ops.ts (destroy),
+// batching/command-batcher.ts (deletes) and controls/user-id.ts (destroyByUser).
 import type { Filter } from 'mongodb';
 import type { SessionDocument } from '../document/types';
 

@@ -5,11 +5,11 @@
 //   Refuses: a function result that is not a non-empty string (or undefined), and a userId argument that is not
 //            a non-empty string. With destroyGrace, destroyByUser() leaves tombstones, so a request in flight on
 //            one of the sessions cannot write it back.
-// Called from operations/writes.ts (the field of each set()) and mongo-store.ts (the index, the two methods).
+// Called from operations/session-ops.ts (the field of each set()) and mongo-store.ts (the index, the two methods).
 import type { SessionData } from 'express-session';
 import type { Filter } from 'mongodb';
-import type { ExtraFields } from '../document/updates';
-import type { WriteOptions } from '../batching/commands';
+import type { ExtraFields } from '../document/codec';
+import type { WriteOptions } from '../document/types';
 import type { SessionCollection, SessionDocument } from '../document/types';
 import type { ExpiryPolicy } from '../expiry/policy';
 import { argumentError, optionError } from '../errors';

@@ -1,13 +1,24 @@
-// How a session becomes the `session` field of a stored document and back, and a session id its `_id`.
+// How a session becomes a stored document and back: the `session` field (serialized, encrypted), and the
+// update documents of set() and touch() around it (expires, lastModified for touchAfter, timestamps).
 // Everything here must keep the stored bytes identical to connect-mongo 6's.
 import type { SessionData } from 'express-session';
+import { BSON } from 'mongodb';
 import { assertStorableAsBson } from './bson-check';
-import type { Maybe } from '../crypto/cipher';
+import { andThen, type Maybe } from '../crypto/cipher';
 import { undecryptable, type Decrypted } from './encryption';
 import type { ResolvedDocumentOptions } from './options';
 import { unserializable } from './serialize-errors';
-import type { SessionDocument } from './types';
-import { argumentError, ConnectMongoError, ErrorCodes, hasCode, optionError } from '../errors';
+import type { OperatorUpdate, SessionDocument } from './types';
+import { argumentError, ConnectMongoError, ConnectMongoRangeError, ErrorCodes, hasCode, optionError } from '../errors';
+
+/** MongoDB's maximum document size. */
+const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
+
+/** Fields beyond connect-mongo's, written only when their option is on. */
+export interface ExtraFields {
+  /** With the userId option (controls/user-id.ts): the id, or undefined to remove it. */
+  userId?: { value: string | undefined };
+}
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -79,7 +90,7 @@ export class SessionCodec<T extends SessionData> {
    * The value of the `session` field before encryption: serialized and checked. Synchronous, so that a
    * store without encryption spends no promise on it; with an adapter, pass the result to encrypt().
    */
-  serialize(session: T): unknown {
+  private serialize(session: T): unknown {
     const input = this.withoutLastModified(session);
     // A user's serialize error reaches the caller as it is, as with connect-mongo.
     if (this.options.userSerialize) return this.checkedPayload(this.options.userSerialize(input));
@@ -101,9 +112,55 @@ export class SessionCodec<T extends SessionData> {
   }
 
   /** A serialize() result encrypted for the document `id` (call only when `encrypts`): at once when the adapter can. */
-  encrypt(payload: unknown, id: string): Maybe<string> {
+  private encrypt(payload: unknown, id: string): Maybe<string> {
     this.hiddenIds.delete(id);
     return this.options.encryption!.encrypt(payload, id);
+  }
+
+  /**
+   * The update of set(): the serialized (and encrypted) session, expiry and the opt-in fields, as one upsert
+   * of the whole document. A promise only when encryption has to wait (an app's adapter, a key being derived).
+   */
+  setUpdate(_id: string, session: T, expires: Date, now: Date, extra?: ExtraFields): Maybe<OperatorUpdate> {
+    const payload = this.serialize(session);
+    if (!this.encrypts) return this.updateWith(_id, payload, expires, now, extra);
+    return andThen(this.encrypt(payload, _id), (ciphertext) => this.updateWith(_id, ciphertext, expires, now, extra));
+  }
+
+  /** Refuses documents MongoDB would reject for size. */
+  private updateWith(_id: string, payload: unknown, expires: Date, now: Date, extra?: ExtraFields): OperatorUpdate {
+    const $set: Partial<SessionDocument> = { session: payload, expires };
+    if (this.options.touchAfterMs > 0) $set.lastModified = now;
+    const update: OperatorUpdate = { $set };
+    if (this.options.timestamps) update.$setOnInsert = { createdAt: now };
+    if (this.options.timestamps) update.$currentDate = { updatedAt: true };
+    if (extra?.userId) {
+      if (extra.userId.value === undefined) update.$unset = { userId: '' };
+      else $set.userId = extra.userId.value;
+    }
+    // A string payload has a cheap upper bound (UTF-8 takes at most 3 bytes per UTF-16 unit, plus the
+    // fixed fields); only a payload that might reach the limit, or an object, is measured exactly.
+    if (typeof payload === 'string' && (payload.length + _id.length) * 3 + 256 < MAX_DOCUMENT_BYTES) return update;
+    const size = BSON.calculateObjectSize({ _id, ...$set, createdAt: now, updatedAt: now });
+    if (size > MAX_DOCUMENT_BYTES) {
+      throw new ConnectMongoRangeError(ErrorCodes.refusedWrite, `connect-mongo: the session document would be ${size} bytes, over MongoDB's 16 MiB limit`);
+    }
+    return update;
+  }
+
+  /** Whether touch() must write: with touchAfter, only once the stored lastModified is old enough. */
+  touchIsDue(session: { lastModified?: unknown }, now: Date): boolean {
+    if (this.options.touchAfterMs <= 0 || session.lastModified === undefined || session.lastModified === null) return true;
+    const last = new Date(session.lastModified as string | number | Date).getTime();
+    return !(Number.isFinite(last) && now.getTime() - last < this.options.touchAfterMs);
+  }
+
+  touchUpdate(expires: Date, now: Date): OperatorUpdate {
+    const $set: Partial<SessionDocument> = { expires };
+    if (this.options.touchAfterMs > 0) $set.lastModified = now;
+    const update: OperatorUpdate = { $set };
+    if (this.options.timestamps) update.$currentDate = { updatedAt: true };
+    return update;
   }
 
   /** Drops what is kept of a destroyed session (no id: of every session). */

@@ -39,16 +39,21 @@ function plaintextOf(payload: unknown): string {
 }
 
 export class SessionEncryption {
-  /** The adapter's own functions (ours), or an app's adapter's two methods. */
+  /**
+   * What every encryption and decryption calls. Ours: the functions createWebCryptoAdapter (crypto/webcrypto.ts)
+   * or the kruptein adapter (crypto/kruptein.ts) built, the same ones their public methods call. An app's
+   * adapter: its own two methods.
+   */
   private readonly cipher: SessionCipher;
-  private readonly binding: Binding;
+  /** With bindToId only. */
+  private readonly binding: Binding | undefined;
   /** Our kruptein adapter only (see SessionCipher.worthRemembering); an app's adapter may count, audit or revoke on every call. */
   private readonly recent: RecentPlaintexts | undefined;
 
   constructor({ adapter, bindToId }: EncryptionOptions) {
     this.cipher = cipherOf(adapter);
     const own = isOwn(adapter);
-    this.binding = new Binding(bindToId, this.cipher, own);
+    this.binding = bindToId === false ? undefined : new Binding(bindToId, this.cipher, own);
     this.recent = own && this.cipher.worthRemembering ? new RecentPlaintexts() : undefined;
   }
 
@@ -74,14 +79,14 @@ export class SessionEncryption {
    */
   encrypt(payload: unknown, id: string, remember = true, since?: number): Maybe<string> {
     const plaintext = plaintextOf(payload);
-    const context = this.binding.contextOf(id);
+    const context = this.binding?.contextOf(id);
     const seal = () =>
       andThen(context ? this.cipher.encrypt(plaintext, context) : this.cipher.encrypt(plaintext), (ciphertext) => {
         if (typeof ciphertext !== 'string') throw optionError('connect-mongo: the crypto adapter must return a string from encrypt()');
         if (remember) this.recent?.remember(id, ciphertext, { plaintext, stale: false }, since);
         return ciphertext;
       });
-    const ready = this.binding.ready();
+    const ready = this.binding?.ready();
     return ready ? ready.then(seal) : seal();
   }
 
@@ -94,7 +99,7 @@ export class SessionEncryption {
   decrypt(ciphertext: string, id: string, remember = true, since?: number): Maybe<Decrypted> {
     const known = this.recent?.recall(id, ciphertext);
     if (known) return known;
-    const ready = this.binding.ready();
+    const ready = this.binding?.ready();
     const opened = ready ? ready.then(() => this.open(ciphertext, id)) : this.open(ciphertext, id);
     return andThen(opened, (result) => {
       if (remember && !result.unbound) this.recent?.remember(id, ciphertext, result, since);
@@ -104,11 +109,11 @@ export class SessionEncryption {
 
   /** Bound to its id; else, while bindToId 'migrate' allows it, written before binding (then stale: bind it). */
   private open(ciphertext: string, id: string): Maybe<Decrypted> {
-    const bound = this.binding.contextOf(id);
+    const bound = this.binding?.contextOf(id);
     const opened = attempt(
       () => andThen(this.cipher.decrypt(ciphertext, bound), (d) => decrypted(d, false)),
       () => {
-        if (!this.binding.readsUnbound()) throw undecryptable(WRONG_SECRET);
+        if (!this.binding?.readsUnbound()) throw undecryptable(WRONG_SECRET);
         return attempt(
           () => andThen(this.cipher.decrypt(ciphertext, undefined), (d) => decrypted(d, true)),
           () => {

@@ -1,6 +1,6 @@
 // The shapes of stored sessions, exactly as connect-mongo 6 writes and types them.
 import type { SessionData } from 'express-session';
-import type { Collection } from 'mongodb';
+import type { Collection, Document, UpdateFilter, WriteConcernSettings } from 'mongodb';
 
 /** What a serializer may return and an unserializer receives. */
 export type StoredSessionValue = SessionData | string;
@@ -29,3 +29,14 @@ export type InternalSessionType<T extends SessionData> = Omit<SessionDocument, '
 
 /** What touch() takes: the session, with the `lastModified` get() adds under touchAfter. */
 export type Touchable<T> = T & { lastModified?: Date };
+
+export type OperatorUpdate = UpdateFilter<SessionDocument>;
+/** An update as sent: operators, or a pipeline (maxLifetime's cap, see controls/max-lifetime.ts). */
+export type SentUpdate = OperatorUpdate | Document[];
+/** Options of every write command: the store's writeOperationOptions, as connect-mongo passes them. */
+export type WriteOptions = { writeConcern?: WriteConcernSettings };
+
+// The driver decodes replies with `fieldsAsRaw: {}`, and bson looks names up in it with a plain property
+// read, so a field named like an Object.prototype member (`constructor`, `toString`...) holding an array of
+// documents comes back as raw Buffers. A prototype-less object makes that lookup miss for every name.
+export const READ_OPTIONS = { fieldsAsRaw: Object.create(null) as Record<string, never> };

@@ -1,7 +1,7 @@
 // What a write that matched nothing met: a tombstone (destroyGrace, written by this instance or another), a
 // session past maxLifetime, or nothing. Only reached when a write was refused, never on the usual path.
 import type { SessionCollection } from '../document/types';
-import type { WriteOptions } from '../batching/commands';
+import type { WriteOptions } from '../document/types';
 import type { ExpiryPolicy } from './policy';
 import { Tombstones } from '../controls/tombstones';
 

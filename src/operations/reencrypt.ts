@@ -2,7 +2,7 @@
 // read (reencryptOnRead), or the whole collection in resumable batches (reencryptAll). Each rewrite is
 // conditional on the ciphertext it replaces, so a concurrent set() always wins.
 import type { SessionCollection } from '../document/types';
-import type { WriteOptions } from '../batching/commands';
+import type { WriteOptions } from '../document/types';
 import { debug } from '../debug';
 import type { SessionEncryption } from '../document/encryption';
 import { ConnectMongoRangeError, ErrorCodes } from '../errors';

@@ -2,7 +2,7 @@
 // get() would return.
 import type { SessionData } from 'express-session';
 import type { FindCursor } from 'mongodb';
-import { READ_OPTIONS } from '../batching/commands';
+import { READ_OPTIONS } from '../document/types';
 import { decodeSlot, nextTurn } from '../document/decode-slots';
 import type { SessionCodec } from '../document/codec';
 import type { SessionCollection, SessionDocument } from '../document/types';

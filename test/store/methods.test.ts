@@ -53,7 +53,7 @@ describe('get / set / destroy', () => {
   });
 
   it('with stringify: false, arrays of documents under keys named like Object.prototype members read back as stored', async () => {
-    // The driver's default decoding would hand these back as raw BSON Buffers (see READ_OPTIONS in src/batching/commands.ts).
+    // The driver's default decoding would hand these back as raw BSON Buffers (see READ_OPTIONS in src/document/types.ts).
     const { store } = makeStore({ stringify: false });
     const id = sid();
     const data = JSON.parse('{"constructor":[{"a":1}],"toString":[{"b":[{"c":2}]}],"__proto__":[{}],"valueOf":{"d":[{}]}}');
