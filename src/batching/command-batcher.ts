@@ -147,9 +147,10 @@ export class CommandBatcher {
   }
 
   /**
-   * Runs `write` (the commands of one set(), its retry included) once every earlier write of this session
-   * has finished, however it ended: two concurrent writes on two pooled connections could otherwise reach
-   * the server in either order, and the older session could overwrite the newer one.
+   * Runs `write` (the commands of one set(), its retry included, or of one destroy()) once every earlier
+   * write of this session has finished, however it ended: two concurrent writes on two pooled connections
+   * could otherwise reach the server in either order, and the older session could overwrite the newer one,
+   * or a save called before a logout store the session again after it.
    */
   inOrder<R>(_id: string, write: () => Promise<R>): Promise<R> {
     const previous = this.writing.get(_id);

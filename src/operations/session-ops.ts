@@ -217,9 +217,14 @@ export class SessionOps<T extends SessionData> {
    * Deletes the session, or with destroyGrace replaces it with a tombstone; `plainId`: while migrating, the
    * plain id it may still be stored under, in the same command when nothing is left behind. Only a stored
    * session becomes a tombstone: destroying ids that never existed (any anonymous client can ask to log out)
-   * writes nothing.
+   * writes nothing. In the session's call order: a set() called before it, still on its way, cannot
+   * store the session again after it.
    */
-  private async remove(collection: SessionCollection, _id: string, now: Date, plainId?: string): Promise<void> {
+  private remove(collection: SessionCollection, _id: string, now: Date, plainId?: string): Promise<void> {
+    return this.deps.batcher.inOrder(_id, () => this.removeNow(collection, _id, now, plainId));
+  }
+
+  private async removeNow(collection: SessionCollection, _id: string, now: Date, plainId?: string): Promise<void> {
     const { expiry, batcher, write } = this.deps;
     const tombstone = expiry.tombstone(now);
     if (!tombstone && plainId === undefined) return batcher.remove(collection, _id);

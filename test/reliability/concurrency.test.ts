@@ -19,6 +19,7 @@ async function monitoredStore(options: Partial<ConnectMongoOptions> = {}, url = 
   const coll = server.raw.db(dbName).collection('sessions');
   return {
     fp,
+    client,
     store,
     events,
     coll,
@@ -159,6 +160,36 @@ describe('10,000 sessions written concurrently', () => {
       await store.close();
     }
   });
+});
+
+describe('destroy racing set', () => {
+  const variants: Array<[string, Partial<ConnectMongoOptions>]> = [
+    ['defaults', {}],
+    ['destroyGrace', { destroyGrace: 60 }],
+    ['hashSessionIds', { hashSessionIds: true }],
+  ];
+  for (const [name, options] of variants) {
+    it(`${name}: a set() called before destroy() but slow to reach MongoDB is applied first, and the session stays gone`, async () => {
+      const ctx = await monitoredStore(options);
+      try {
+        await ctx.store.set('victim', makeSession({ v: 1 }));
+        const wire: string[] = [];
+        ctx.client.on('commandStarted', (e) => void wire.push(`${e.commandName} sent`));
+        ctx.client.on('commandSucceeded', (e) => void wire.push(`${e.commandName} done`));
+        // MongoDB sits on the save's update for a while, as a busy server or a slow network would.
+        await ctx.fp.set({ times: 1 }, { failCommands: ['update'], blockConnection: true, blockTimeMS: 300 });
+        const saving = ctx.store.set('victim', makeSession({ v: 2 }));
+        const loggingOut = ctx.store.destroy('victim');
+        await Promise.all([saving, loggingOut]);
+        // The logout leaves only once the save it was called after has been applied.
+        expect(wire.slice(0, 2)).toEqual(['update sent', 'update done']);
+        expect(await ctx.store.get('victim')).toBeNull();
+        expect(await ctx.coll.countDocuments({ session: { $exists: true } })).toBe(0);
+      } finally {
+        await ctx.close();
+      }
+    });
+  }
 });
 
 describe('destroy racing touch', () => {
