@@ -65,17 +65,17 @@ export function warnIfWeak(fn: string, secret: Uint8Array): void {
 }
 
 /**
- * Warns once per algorithm that kruptein's CBC records can be altered: the format's HMAC covers the
- * ciphertext but not the IV, which CBC XORs into the first 16 bytes of plaintext. Still read and written,
- * for compatibility.
+ * Warns once per cipher that its records can be altered without the secret (kruptein's CBC: its HMAC leaves
+ * out the IV, which CBC XORs into the first 16 bytes of plaintext; WebCrypto AES-CBC: no MAC at all).
+ * Still read and written, for compatibility.
  */
-export function warnIvNotAuthenticated(algorithm: string): void {
-  if (warned.has(`cipher:${algorithm}`)) return;
-  warned.add(`cipher:${algorithm}`);
-  process.emitWarning(
-    `connect-mongo: kruptein's ${algorithm} does not authenticate its IV: whoever can write the sessions collection can change the first 16 bytes of a session without the secret`,
-    { code: 'CONNECT_MONGO_WEAK_CIPHER', detail: "Use aes-256-gcm (kruptein's default) or createWebCryptoAdapter with AES-GCM; keep a CBC secret in the list only to read old sessions." },
-  );
+export function warnAlterable(cipher: string, because: string): void {
+  if (warned.has(`cipher:${cipher}`)) return;
+  warned.add(`cipher:${cipher}`);
+  process.emitWarning(`connect-mongo: ${cipher} ${because}: whoever can write the sessions collection can change a session without the secret`, {
+    code: 'CONNECT_MONGO_WEAK_CIPHER',
+    detail: "Use createWebCryptoAdapter with AES-GCM (its default) or kruptein's default aes-256-gcm; keep a CBC store only to read old sessions.",
+  });
 }
 
 export function checkPositiveInt(value: unknown, option: string, fn: string, max: number): number {

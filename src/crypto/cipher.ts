@@ -86,8 +86,11 @@ export interface SessionCipher {
   decrypt(ciphertext: string, context?: CryptoContext): Maybe<Decryption>;
   /** Ours only: whether the context's id is bound into the ciphertext. Undefined: an app's adapter, unknown. */
   readonly bindsContext?: boolean;
-  /** Ours only: a kruptein CBC algorithm, whose HMAC leaves the IV out. */
-  readonly ivNotAuthenticated?: string;
+  /**
+   * Ours only, for a CBC format: what lets whoever can write the collection alter its records without the
+   * secret (kruptein's HMAC leaves the IV out; WebCrypto AES-CBC has no MAC at all). The store warns once.
+   */
+  readonly alterable?: { cipher: string; because: string };
   /**
    * Ours only: whether the store keeps the last plaintext read or written per id (recent-plaintexts.ts). Only
    * where a decryption costs enough for that to earn 10 % of an encrypted get (bench/README.md): kruptein.

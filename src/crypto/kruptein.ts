@@ -182,7 +182,7 @@ export function createKrupteinAdapter(options: CryptoOptions): CryptoAdapter {
     decrypt: (ciphertext) => decrypt(c, caches, ciphertext, older),
     bindsContext: false,
     worthRemembering: true,
-    ivNotAuthenticated: c.algorithm.endsWith('-cbc') ? c.algorithm : undefined,
+    alterable: c.algorithm.endsWith('-cbc') ? { cipher: `kruptein's ${c.algorithm}`, because: 'does not authenticate its IV' } : undefined,
     stats: () => ({
       keyDerivations: sum((i) => derivers[i].derivations) + older.derivations,
       cachedKeys: sum((i) => caches[i].size) + older.cachedKeys,

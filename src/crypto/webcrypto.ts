@@ -149,6 +149,7 @@ export function createWebCryptoAdapter(options: WebCryptoAdapterOptions): Crypto
       });
     },
     bindsContext: config.gcm,
+    alterable: config.gcm ? undefined : { cipher: "createWebCryptoAdapter's AES-CBC", because: 'has no integrity check' },
     stats: () => ({ keyDerivations: derivers.reduce((n, d) => n + d.derivations, 0), cachedKeys: keys.filter((k) => k.key).length }),
   });
 }

@@ -2,7 +2,7 @@
 // timestamps, touchAfter, crypto / cryptoAdapter. Checked and resolved once, here.
 import type { SessionData } from 'express-session';
 import { createKrupteinAdapter, type CryptoAdapter, type CryptoOptions } from '../crypto';
-import { warnIvNotAuthenticated } from '../crypto/checks';
+import { warnAlterable } from '../crypto/checks';
 import { cipherOf } from '../crypto/cipher';
 import { checkOptions, isBoolean, isFunction, isPlainObject, numberIn, oneOf, optional, type Check, type Rules } from '../option-checks';
 import { SessionEncryption, type BindToId, type OnDecryptError } from './encryption';
@@ -147,9 +147,9 @@ function resolveEncryption(adapter: CryptoAdapter | null, options: EncryptionCho
     const name = Object.keys(set).find((key) => set[key as keyof typeof set]);
     if (name) throw optionError(`connect-mongo: option \`${name}\` needs encryption: set \`cryptoAdapter\` or \`crypto\``);
   }
-  const weakAlgorithm = adapter && cipherOf(adapter).ivNotAuthenticated;
-  if (weakAlgorithm) warnIvNotAuthenticated(weakAlgorithm);
   const encryption = adapter ? new SessionEncryption({ adapter, bindToId }) : null;
+  const alterable = adapter && cipherOf(adapter).alterable; // warned once the options are accepted
+  if (alterable) warnAlterable(alterable.cipher, alterable.because);
   // A plain object would bypass both the key and the id binding.
   const refusesUnencrypted = requireEncrypted || bindToId !== false;
   return { encryption, missOnDecryptError: onDecryptError === 'miss', reencryptOnRead, refusesUnencrypted };

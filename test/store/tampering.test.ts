@@ -129,8 +129,14 @@ describe('what no setting stops (the threat table says so)', () => {
 });
 
 describe("connect-mongo's WebCrypto AES-CBC format", () => {
-  it('has no integrity check at all: a writer without the key rewrites the first 16 bytes (no warning: connect-mongo 6 offers it)', async () => {
-    const { store, collection } = makeStore({ cryptoAdapter: createWebCryptoAdapter({ secret: SECRET, algorithm: 'AES-CBC' }) });
+  it('has no integrity check at all: a writer without the key rewrites the first 16 bytes; the store warns once that it can', async () => {
+    let made: ReturnType<typeof makeStore> | undefined;
+    const warnings = await warningsFrom(() => {
+      made = makeStore({ cryptoAdapter: createWebCryptoAdapter({ secret: SECRET, algorithm: 'AES-CBC' }) });
+      makeStore({ cryptoAdapter: createWebCryptoAdapter({ secret: SECRET, algorithm: 'AES-CBC' }) });
+    }, 'CONNECT_MONGO_WEAK_CIPHER');
+    expect(warnings.map((w) => w.message)).toEqual([expect.stringMatching(/^connect-mongo: createWebCryptoAdapter's AES-CBC has no integrity check/)]);
+    const { store, collection } = made!;
     const id = sid();
     await store.set(id, makeSession({ role: 'user' }));
     const coll = await collection();
