@@ -263,6 +263,38 @@ describe('writes', () => {
     }
   });
 
+  it('a shared update the driver splits: a part that never reached MongoDB fails its sets, also after a statement error in an earlier part', async () => {
+    const fp = await failPoints(faults.url);
+    const { store, dbName, commands, reset } = watchedStore({}, faults.url, fp.appName);
+    try {
+      // A unique index on expires makes the first statement of the shared update collide.
+      await faults.raw.db(dbName).collection('sessions').createIndex({ expires: 1 }, { unique: true, name: 'unique_expires' });
+      const at = (s: number, data = {}) => ({ cookie: { expires: new Date(Date.now() + s * 1000) }, ...data }) as never;
+      const taken = at(100);
+      await store.set('taken', taken);
+      reset();
+      // Two sessions of 9 MB cannot share one 16 MiB command: the driver sends the bulk write in two parts.
+      const big = 'x'.repeat(9 * 1024 * 1024);
+      // The lone first set and the first part go through; the second part's connection is closed.
+      await fp.set({ skip: 2 }, { failCommands: ['update'], closeConnection: true });
+      const first = store.set('first', at(50));
+      const shared = [store.set('collides', taken), store.set('stored', at(200, { big })), store.set('never-sent', at(300, { big }))];
+      const outcomes = await Promise.allSettled([first, ...shared]);
+      await fp.off();
+      expect(commands('update').map((u) => u.updates.map((x: Document) => x.q._id))).toEqual([['first'], ['collides', 'stored'], ['never-sent']]);
+      const [firstSet, collides, , neverSent] = outcomes.map((o) => o.status);
+      expect([firstSet, collides, neverSent]).toEqual(['fulfilled', 'rejected', 'rejected']);
+      // Every set reported done is stored, and the one whose part never arrived is not. ('stored' was
+      // applied; the driver's error does not say so, and a set that failed but stored is no lost write.)
+      const stored = (await faults.raw.db(dbName).collection('sessions').find({}, { projection: { _id: 1 } }).toArray()).map((d) => d._id);
+      expect(stored.sort()).toEqual(['first', 'stored', 'taken']);
+      const done = ['first', 'collides', 'stored', 'never-sent'].filter((_, i) => outcomes[i].status === 'fulfilled');
+      for (const id of done) expect(stored).toContain(id);
+    } finally {
+      await fp.close();
+    }
+  });
+
   it('with w: 0, a shared update is sent and every set resolves', async () => {
     const { store, dbName, commands, reset } = watchedStore({ writeOperationOptions: { w: 0 } });
     reset();
