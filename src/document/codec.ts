@@ -138,9 +138,6 @@ export class SessionCodec<T extends SessionData> {
       if (extra.userId.value === undefined) update.$unset = { userId: '' };
       else $set.userId = extra.userId.value;
     }
-    // A string payload has a cheap upper bound (UTF-8 takes at most 3 bytes per UTF-16 unit, plus the
-    // fixed fields); only a payload that might reach the limit, or an object, is measured exactly.
-    if (typeof payload === 'string' && (payload.length + _id.length) * 3 + 256 < MAX_DOCUMENT_BYTES) return update;
     const size = BSON.calculateObjectSize({ _id, ...$set, createdAt: now, updatedAt: now });
     if (size > MAX_DOCUMENT_BYTES) {
       throw new ConnectMongoRangeError(ErrorCodes.refusedWrite, `connect-mongo: the session document would be ${size} bytes, over MongoDB's 16 MiB limit`);
