@@ -65,7 +65,7 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
       reported = true;
       this.report(ErrorCodes.notConnected, message, cause, true);
     };
-    this.connection = new ConnectionResolver<SessionDocument>(options, (collection) => this.prepare(collection), unreachable);
+    this.connection = new ConnectionResolver<SessionDocument>(options, (collection, client) => this.prepare(collection, client), unreachable);
     const write = this.connection.writeOptions;
     this.batcher = new CommandBatcher(write, { slicedReads: documents.encryption !== null });
     const { codec, batcher } = this;
@@ -229,6 +229,7 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
       this.sweeper.stop();
       this.codec.close(); // no plaintext stays in a closed store
       this.batcher.flush(); // calls still queued are sent while the client is open, not after
+      this.batcher.stalls.stop();
       this.closing = this.connection.close();
     }
     return settle(this.closing, callback);
@@ -261,7 +262,8 @@ export class MongoStore<T extends SessionData = SessionData> extends Store {
   }
 
   /** Runs once per connection. A failed TTL index is reported, never fatal: sessions keep working without it. */
-  private async prepare(collection: Collection<SessionDocument>): Promise<void> {
+  private async prepare(collection: Collection<SessionDocument>, client: unknown): Promise<void> {
+    if (!this.closing) this.batcher.stalls.follow(client);
     try {
       await this.sweeper.ensureTtlIndex(collection);
     } catch (err) {

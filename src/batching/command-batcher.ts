@@ -13,6 +13,7 @@ import { READ_OPTIONS, type SentUpdate, type SessionCollection, type SessionDocu
 import { failedStatements, statementErrors } from './driver-errors';
 import { decodeSlot } from '../document/decode-slots';
 import { sessionWithId } from '../controls/tombstones';
+import { StalledCommands } from './stalls';
 
 // Sessions per shared command: keeps a find's `$in` (and a reply) far below MongoDB's 16 MiB; the driver
 // splits larger bulk writes itself, but one failure would then cover more callers than it needs to.
@@ -37,6 +38,8 @@ class Coalescer<A, R> {
     private readonly one: (collection: SessionCollection, _id: string, arg: A) => Promise<R>,
     /** Settles every entry itself and never rejects. */
     private readonly many: (collection: SessionCollection, entries: Entry<A, R>[]) => Promise<void>,
+    /** Fails a command the driver leaves pending (see stalls.ts); the entries of a batch fail with it. */
+    private readonly watch: <P>(command: Promise<P>) => Promise<P>,
   ) {}
 
   run(collection: SessionCollection, _id: string, arg: A): Promise<R> {
@@ -70,7 +73,9 @@ class Coalescer<A, R> {
       const { _id, arg, resolve, reject } = entries[0];
       this.track(this.one(collection, _id, arg)).then(resolve, reject);
     } else {
-      this.track(this.many(collection, entries));
+      this.track(this.many(collection, entries)).catch((err: unknown) => {
+        for (const e of entries) e.reject(err);
+      });
     }
   }
 
@@ -79,7 +84,8 @@ class Coalescer<A, R> {
     this.flush();
   };
 
-  private track<P>(promise: Promise<P>): Promise<P> {
+  private track<P>(command: Promise<P>): Promise<P> {
+    const promise = this.watch(command);
     this.inFlight++;
     promise.then(this.settled, this.settled);
     return promise;
@@ -112,25 +118,19 @@ export class CommandBatcher {
   private readonly deletes: Coalescer<undefined, void>;
   /** The last write of each session still in progress: writes to one session go out in call order. */
   private readonly writing = new Map<string, Promise<unknown>>();
+  /** Commands the driver never settles; follow() the client once connected, stop() on close. */
+  readonly stalls = new StalledCommands();
 
   /**
    * `w`: the options of every write command (the store's writeOperationOptions). `slicedReads`: the
    * callers of a shared read resume a slice per event-loop turn (see document/decode-slots.ts), for decrypted sessions.
    */
   constructor(w: WriteOptions, { slicedReads = false }: { slicedReads?: boolean } = {}) {
-    this.reads = new Coalescer((c, _id, plainId) => findOne(c, _id, plainId), (c, entries) => findBatch(c, entries, slicedReads));
-    this.writes = new Coalescer(
-      (c, _id, update) => updateOneUpsert(c, _id, update, w),
-      (c, entries) => upsertBatch(c, entries, w),
-    );
-    this.touches = new Coalescer(
-      (c, _id, touch) => touchOne(c, touch, w),
-      (c, entries) => touchBatch(c, entries, w),
-    );
-    this.deletes = new Coalescer(
-      (c, _id) => deleteOne(c, _id, w),
-      (c, entries) => deleteBatch(c, entries, w),
-    );
+    const watch = <P>(command: Promise<P>) => this.stalls.watch(command);
+    this.reads = new Coalescer((c, _id, plainId) => findOne(c, _id, plainId), (c, entries) => findBatch(c, entries, slicedReads), watch);
+    this.writes = new Coalescer((c, _id, update) => updateOneUpsert(c, _id, update, w), (c, entries) => upsertBatch(c, entries, w), watch);
+    this.touches = new Coalescer((c, _id, touch) => touchOne(c, touch, w), (c, entries) => touchBatch(c, entries, w), watch);
+    this.deletes = new Coalescer((c, _id) => deleteOne(c, _id, w), (c, entries) => deleteBatch(c, entries, w), watch);
   }
 
   /**
@@ -150,11 +150,14 @@ export class CommandBatcher {
    * Runs `write` (the commands of one set(), its retry included, or of one destroy()) once every earlier
    * write of this session has finished, however it ended: two concurrent writes on two pooled connections
    * could otherwise reach the server in either order, and the older session could overwrite the newer one,
-   * or a save called before a logout store the session again after it.
+   * or a save called before a logout store the session again after it. A write the driver never settles
+   * ends when the store gives up on it (see stalls.ts).
    */
   inOrder<R>(_id: string, write: () => Promise<R>): Promise<R> {
     const previous = this.writing.get(_id);
-    const turn = previous ? previous.then(write, write) : write();
+    // Watched as a whole: a write may send commands of its own (a tombstone, a retry's lookup).
+    const run = () => this.stalls.watch(write());
+    const turn = previous ? previous.then(run, run) : run();
     this.writing.set(_id, turn);
     const forget = () => {
       if (this.writing.get(_id) === turn) this.writing.delete(_id);

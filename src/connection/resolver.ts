@@ -36,12 +36,13 @@ export class ConnectionResolver<TSchema extends Document> {
   private address = '';
 
   /**
-   * `prepare` runs once per successful connection (TTL index); it must not reject. `onUnreachable` hears,
-   * during the first attempt only, that every host failed its first check, before that attempt gives up.
+   * `prepare` runs once per successful connection (TTL index, watching the client's pool); it must not
+   * reject. `onUnreachable` hears, during the first attempt only, that every host failed its first check,
+   * before that attempt gives up.
    */
   constructor(
     options: ConnectionOptions,
-    private readonly prepare: (collection: Collection<TSchema>) => Promise<void>,
+    private readonly prepare: (collection: Collection<TSchema>, client: MongoClientLike) => Promise<void>,
     private onUnreachable: ((message: string, cause: unknown) => void) | null = null,
   ) {
     checkConnectionOptions(options);
@@ -146,7 +147,7 @@ export class ConnectionResolver<TSchema extends Document> {
     this.#plain = db.collection(this.collectionName) as Collection<TSchema>;
     const collection = db.collection(this.collectionName, { readPreference: this.readPreference }) as Collection<TSchema>;
     debug('connected to collection %s', this.collectionName);
-    await this.prepare(collection);
+    await this.prepare(collection, client);
     return collection;
   }
 
