@@ -20,16 +20,17 @@ interface EventSource {
 }
 
 export class StalledCommands {
-  private readonly pending = new Set<(err: Error) => void>();
+  readonly #pending = new Set<(err: Error) => void>();
   /** Grace periods under way, each with the commands it may fail. */
-  private readonly armed = new Map<NodeJS.Timeout, Array<(err: Error) => void>>();
-  private client: EventSource | null = null;
+  readonly #armed = new Map<NodeJS.Timeout, Array<(err: Error) => void>>();
+  /** #private: the client's options hold the URI's password, which must not show when the store is inspected. */
+  #client: EventSource | null = null;
 
   /** Settles as `command` does, or rejects if it is still pending long after a pool clear. */
   watch<T>(command: Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.pending.add(reject);
-      const done = () => this.pending.delete(reject);
+      this.#pending.add(reject);
+      const done = () => this.#pending.delete(reject);
       command.then(
         (value) => (done(), resolve(value)),
         (err: unknown) => (done(), reject(err)),
@@ -40,38 +41,38 @@ export class StalledCommands {
   /** Listens to the client's pool clears (once per client; a client of another driver copy works alike). */
   follow(client: unknown): void {
     const source = client as EventSource;
-    if (this.client === source || typeof source?.on !== 'function') return;
-    this.client?.off(POOL_CLEARED, this.poolCleared);
-    this.client = source;
+    if (this.#client === source || typeof source?.on !== 'function') return;
+    this.#client?.off(POOL_CLEARED, this.poolCleared);
+    this.#client = source;
     source.on(POOL_CLEARED, this.poolCleared);
   }
 
   /** Stops listening (close()); what a grace period was waiting for fails now, leaving no timer behind. */
   stop(): void {
-    this.client?.off(POOL_CLEARED, this.poolCleared);
-    this.client = null;
-    for (const [timer, stalled] of this.armed) {
+    this.#client?.off(POOL_CLEARED, this.poolCleared);
+    this.#client = null;
+    for (const [timer, stalled] of this.#armed) {
       clearTimeout(timer);
       this.fail(stalled, 'the store was closed');
     }
-    this.armed.clear();
+    this.#armed.clear();
   }
 
   private readonly poolCleared = (): void => {
-    const stalled = [...this.pending];
+    const stalled = [...this.#pending];
     if (stalled.length === 0) return;
-    const graceMs = GRACE_SELECTIONS * (this.client?.options?.serverSelectionTimeoutMS ?? DEFAULT_SERVER_SELECTION_MS);
+    const graceMs = GRACE_SELECTIONS * (this.#client?.options?.serverSelectionTimeoutMS ?? DEFAULT_SERVER_SELECTION_MS);
     const timer = setTimeout(() => {
-      this.armed.delete(timer);
+      this.#armed.delete(timer);
       this.fail(stalled, `${graceMs} ms after the driver found its connections closed`);
     }, graceMs);
     timer.unref();
-    this.armed.set(timer, stalled);
+    this.#armed.set(timer, stalled);
   };
 
   private fail(stalled: Array<(err: Error) => void>, when: string): void {
     for (const fail of stalled) {
-      if (this.pending.delete(fail)) fail(new MongoNetworkError(`connect-mongo: no reply from MongoDB ${when}`));
+      if (this.#pending.delete(fail)) fail(new MongoNetworkError(`connect-mongo: no reply from MongoDB ${when}`));
     }
   }
 }
