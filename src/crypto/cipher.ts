@@ -91,11 +91,6 @@ export interface SessionCipher {
    * secret (kruptein's HMAC leaves the IV out; WebCrypto AES-CBC has no MAC at all). The store warns once.
    */
   readonly alterable?: { cipher: string; because: string };
-  /**
-   * Ours only: whether the store keeps the last plaintext read or written per id (recent-plaintexts.ts). Only
-   * where a decryption costs enough for that to earn 10 % of an encrypted get (bench/README.md): kruptein.
-   */
-  readonly worthRemembering?: boolean;
   /** Ours only: PBKDF2 derivations run and keys held (see cryptoAdapterStats). */
   stats?(): AdapterStats;
 }

@@ -181,7 +181,6 @@ export function createKrupteinAdapter(options: CryptoOptions): CryptoAdapter {
     },
     decrypt: (ciphertext) => decrypt(c, caches, ciphertext, older),
     bindsContext: false,
-    worthRemembering: true,
     alterable: c.algorithm.endsWith('-cbc') ? { cipher: `kruptein's ${c.algorithm}`, because: 'does not authenticate its IV' } : undefined,
     stats: () => ({
       keyDerivations: sum((i) => derivers[i].derivations) + older.derivations,
