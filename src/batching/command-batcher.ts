@@ -147,23 +147,31 @@ export class CommandBatcher {
   }
 
   /**
-   * Runs `write` (the commands of one set(), its retry included, or of one destroy()) once every earlier
-   * write of this session has finished, however it ended: two concurrent writes on two pooled connections
-   * could otherwise reach the server in either order, and the older session could overwrite the newer one,
-   * or a save called before a logout store the session again after it. A write the driver never settles
-   * ends when the store gives up on it (see stalls.ts).
+   * Runs `write` (the commands of one set(), its retry included) once every earlier write of this session
+   * has finished, however it ended: two concurrent writes on two pooled connections could otherwise reach
+   * the server in either order, and the older session could overwrite the newer one. A write the driver
+   * never settles ends when the store gives up on it (see stalls.ts).
    */
   inOrder<R>(_id: string, write: () => Promise<R>): Promise<R> {
     const previous = this.writing.get(_id);
-    // Watched as a whole: a write may send commands of its own (a tombstone, a retry's lookup).
-    const run = () => this.stalls.watch(write());
-    const turn = previous ? previous.then(run, run) : run();
+    const turn = previous ? previous.then(write, write) : write();
     this.writing.set(_id, turn);
     const forget = () => {
       if (this.writing.get(_id) === turn) this.writing.delete(_id);
     };
     turn.then(forget, forget);
     return turn;
+  }
+
+  /**
+   * Runs `remove` once the writes of this session called before it have finished, without holding later ones:
+   * a save called before a logout cannot store the session again after it. (Joining the order would cost
+   * every destroy() under load a third more CPU, and only protect a set() called after the logout, which
+   * destroyGrace refuses.)
+   */
+  afterWrites<R>(_id: string, remove: () => Promise<R>): Promise<R> {
+    const previous = this.writing.get(_id);
+    return previous ? previous.then(remove, remove) : remove();
   }
 
   /** Applies a touch (never an upsert); resolves false when no live session matched. */

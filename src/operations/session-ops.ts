@@ -8,7 +8,7 @@ import { debug } from '../debug';
 import { argumentError } from '../errors';
 import { assertSession, assertTouchable, type SessionCodec } from '../document/codec';
 import type { SessionIds } from '../controls/hashed-ids';
-import { sessionWithId } from '../controls/tombstones';
+import { sessionWithId, type Tombstone } from '../controls/tombstones';
 import type { UserIds } from '../controls/user-id';
 import type { OperatorUpdate, SessionCollection, SessionDocument, Touchable, WriteOptions } from '../document/types';
 import type { ExpiryPolicy } from '../expiry/policy';
@@ -143,7 +143,8 @@ export class SessionOps<T extends SessionData> {
         // The only place a duplicate key is retried: two first writes of one session both inserting, or the
         // guard refusing the document (then a second one with this _id would have been inserted).
         if (!isDuplicateKey(err)) throw err;
-        const outcome = await this.refusals.afterUpsert(collection, _id, now);
+        // Commands of its own, in the session's order: watched as the queues' are (see stalls.ts).
+        const outcome = await batcher.stalls.watch(this.refusals.afterUpsert(collection, _id, now));
         return outcome === 'retry' ? send() : outcome;
       }
     });
@@ -217,17 +218,18 @@ export class SessionOps<T extends SessionData> {
    * Deletes the session, or with destroyGrace replaces it with a tombstone; `plainId`: while migrating, the
    * plain id it may still be stored under, in the same command when nothing is left behind. Only a stored
    * session becomes a tombstone: destroying ids that never existed (any anonymous client can ask to log out)
-   * writes nothing. In the session's call order: a set() called before it, still on its way, cannot
-   * store the session again after it.
+   * writes nothing. After the set()s called before it: one still on its way cannot store the session again.
    */
   private remove(collection: SessionCollection, _id: string, now: Date, plainId?: string): Promise<void> {
-    return this.deps.batcher.inOrder(_id, () => this.removeNow(collection, _id, now, plainId));
+    const { expiry, batcher } = this.deps;
+    const tombstone = expiry.tombstone(now);
+    if (!tombstone && plainId === undefined) return batcher.afterWrites(_id, () => batcher.remove(collection, _id));
+    // Commands of their own, not a queue's: watched for a pool clear as the queues' are (see stalls.ts).
+    return batcher.afterWrites(_id, () => batcher.stalls.watch(this.removeWith(collection, _id, tombstone, plainId)));
   }
 
-  private async removeNow(collection: SessionCollection, _id: string, now: Date, plainId?: string): Promise<void> {
-    const { expiry, batcher, write } = this.deps;
-    const tombstone = expiry.tombstone(now);
-    if (!tombstone && plainId === undefined) return batcher.remove(collection, _id);
+  private async removeWith(collection: SessionCollection, _id: string, tombstone: Tombstone | null, plainId?: string): Promise<void> {
+    const { write } = this.deps;
     if (!tombstone) {
       await collection.bulkWrite([_id, plainId!].map((id) => ({ deleteOne: { filter: sessionWithId(id) } })), { ...write, ordered: false });
       return;
