@@ -1,4 +1,4 @@
-// What the recent-plaintexts memory (src/document/recent-plaintexts.ts) earns on a figure a user sees: the
+// What the memory of recent plaintexts (RecentPlaintexts in src/document/encryption.ts) earns on a figure a user sees: the
 // latency and client CPU of an encrypted get() at concurrency 1, read as a hit (the ciphertext this store saw
 // last) and as a miss (the memory emptied before each read, outside the timed call), op by op in turns.
 // Run: npx tsx bench/recent-plaintexts.ts

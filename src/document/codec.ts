@@ -55,7 +55,7 @@ export interface DecodeOptions {
   withLastModified?: boolean;
   /** Called with the plaintext when it was encrypted with an older secret, or not bound to its id yet. */
   onStale?: (plaintext: string) => void;
-  /** false: a read of many sessions, whose plaintexts are not kept (see recent-plaintexts.ts). */
+  /** false: a read of many sessions, whose plaintexts are not kept (see RecentPlaintexts in encryption.ts). */
   remember?: boolean;
   /** The mark() taken before the read's query: if a session was forgotten since, nothing is kept. */
   since?: number;
