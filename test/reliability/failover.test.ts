@@ -114,9 +114,7 @@ describe('stepping the primary down while an Express app serves many users', () 
     }
     await vi.waitFor(() => expect(counted.pending()).toEqual([]), SETTLE);
     expect(counted.repeated()).toEqual([]);
-    await watch.stop();
-    expect(watch.unhandled).toEqual([]);
-    expect(watch.uncaught).toEqual([]);
+    await watch.expectQuiet();
   });
 });
 

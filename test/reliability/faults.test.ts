@@ -113,9 +113,7 @@ describe('failCommand faults: one error to the caller, nothing misleading emitte
             await store.close();
             await fp.close();
           }
-          await watch.stop();
-          expect(watch.unhandled).toEqual([]);
-          expect(watch.uncaught).toEqual([]);
+          await watch.expectQuiet();
         });
       }
     });

@@ -307,8 +307,6 @@ describe('stored documents that cannot be read: an error, once, never a session'
     } finally {
       await app.close();
     }
-    await watch.stop();
-    expect(watch.unhandled).toEqual([]);
-    expect(watch.uncaught).toEqual([]);
+    await watch.expectQuiet();
   });
 });

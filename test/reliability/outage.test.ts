@@ -117,9 +117,7 @@ describe('outage under steady Express traffic (own TestMongoServer, stopped unti
     expect(setEvents).toBe(setOk);
 
     await store.close();
-    await watch.stop();
-    expect(watch.unhandled).toEqual([]);
-    expect(watch.uncaught).toEqual([]);
+    await watch.expectQuiet();
   });
 });
 
@@ -172,9 +170,7 @@ describe('MongoDB down when the store is created, up later (own TestMongoServer)
       await vi.waitFor(() => expect(counted.pending()).toEqual([]), { timeout: HANG_MS });
       expect(counted.repeated()).toEqual([]);
       await store.close();
-      await watch.stop();
-      expect(watch.unhandled).toEqual([]);
-      expect(watch.uncaught).toEqual([]);
+      await watch.expectQuiet();
     });
   }
 });

@@ -133,9 +133,7 @@ describe('close() straight after create()', () => {
       }
       await expectBackTo(baseline);
       expect(errors).toEqual([]);
-      await watch.stop();
-      expect(watch.unhandled).toEqual([]);
-      expect(watch.uncaught).toEqual([]);
+      await watch.expectQuiet();
     });
   }
 

@@ -59,8 +59,6 @@ describe.each(cases)('%s still pending after the driver cleared its connection p
       await store.close();
       await fp.close();
     }
-    await watch.stop();
-    expect(watch.unhandled).toEqual([]);
-    expect(watch.uncaught).toEqual([]);
+    await watch.expectQuiet();
   });
 });

@@ -1,4 +1,5 @@
 // Watching the process for unhandled rejections and uncaught exceptions while a test runs.
+import { expect } from 'vitest';
 type ProcessEvent = 'unhandledRejection' | 'uncaughtException';
 
 export interface ProcessWatch {
@@ -6,6 +7,8 @@ export interface ProcessWatch {
   uncaught: unknown[];
   /** Lets pending rejections surface (two macrotasks), then detaches and puts back what was detached. */
   stop(): Promise<void>;
+  /** stop(), then fails the test if anything was collected. */
+  expectQuiet(): Promise<void>;
 }
 
 /**
@@ -32,6 +35,11 @@ export function watchProcess({ exclusive = [] }: { exclusive?: ProcessEvent[] } 
       process.off('unhandledRejection', onRejection);
       process.off('uncaughtException', onException);
       for (const [event, listeners] of detached) for (const l of listeners) emitter.on(event, l as (...a: unknown[]) => void);
+    },
+    async expectQuiet(): Promise<void> {
+      await this.stop();
+      expect(unhandled).toEqual([]);
+      expect(uncaught).toEqual([]);
     },
   };
 }
