@@ -135,10 +135,9 @@ function decrypted({ plaintext, keyIndex, outdated }: Decryption, unbound: boole
 
 // The plaintext of the last ciphertext read or written for each session id, for our adapters (it saves 12-14 %
 // of an encrypted get's latency with kruptein, and a third of a WebCrypto get's CPU under load: see
-// bench/README.md). A session is read on every
-// request and rewritten only when it changes, so most reads find the exact ciphertext they decrypted (or
-// wrote) last time: the same bytes under the same keys decrypt to the same plaintext, and a string
-// comparison replaces the decryption. Any other ciphertext (another instance wrote it, it was altered) is
+// bench/README.md). A session is read on every request and rewritten only when it changes, so most reads
+// find the exact ciphertext they decrypted (or wrote) last time: the same bytes under the same keys decrypt
+// to the same plaintext, and a string comparison replaces the decryption. Any other ciphertext (another instance wrote it, it was altered) is
 // a miss and is decrypted as usual. Bounded in entries and characters; least recently used first out.
 // Private fields: an app that logs or inspects the store sees none of it.
 // A logged-out session's plaintext must not stay: a read that began before a forget() keeps nothing (it
